@@ -1,0 +1,1 @@
+"""Handoff service: named workers, bookable slots and warm handoff summaries."""
