@@ -1,0 +1,168 @@
+"""Rasa NLU component: need and risk cues as entities with ids, and risk carried into the intent.
+
+It reads the cue spans that the spaCy pipeline's SpanRuler found (see bot/pipeline.py) and
+DIET's `need` entities (whose role is the need id), and leaves on the message exactly one
+`need` entity per need id and one `risk` entity per risk id, each valued with the id.
+
+Safety does not wait on a classifier's confidence: when any risk cue is present, the message's
+intent becomes the intent of the most urgent risk, so the risk rules in data/rules fire in this
+same turn, from domain responses, even if the action server is down.
+"""
+from __future__ import annotations
+
+from typing import Any, Dict, Iterable, List, Optional, Set, Text
+
+from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.nlu.constants import SPACY_DOCS
+from rasa.nlu.extractors.extractor import EntityExtractorMixin
+from rasa.shared.nlu.constants import (
+    ENTITIES,
+    ENTITY_ATTRIBUTE_CONFIDENCE,
+    ENTITY_ATTRIBUTE_END,
+    ENTITY_ATTRIBUTE_ROLE,
+    ENTITY_ATTRIBUTE_START,
+    ENTITY_ATTRIBUTE_TYPE,
+    ENTITY_ATTRIBUTE_VALUE,
+    EXTRACTOR,
+    INTENT,
+    INTENT_NAME_KEY,
+    INTENT_RANKING_KEY,
+    PREDICTED_CONFIDENCE_KEY,
+    TEXT,
+)
+from rasa.shared.nlu.training_data.message import Message
+
+from bot.pipeline import SPANS_KEY, VETO
+from bot.taxonomy import NEED_IDS, RISK_IDS, risk_intent, risk_of_intent
+
+NEED = "need"
+RISK = "risk"
+
+
+@DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR], is_trainable=False)
+class CueEntityExtractor(GraphComponent, EntityExtractorMixin):
+    """Needs and risks as id-valued entities; any risk decides the intent."""
+
+    @staticmethod
+    def get_default_config() -> Dict[Text, Any]:
+        # A learned risk intent at or above this confidence also yields a `risk` entity; below
+        # it only the rule cues count. Tuned on tests/safeguarding/phrases.yml (make eval).
+        return {"intent_risk_threshold": 0.6}
+
+    def __init__(self, config: Dict[Text, Any]) -> None:
+        self._intent_risk_threshold = float(config["intent_risk_threshold"])
+
+    @classmethod
+    def create(
+        cls,
+        config: Dict[Text, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> "CueEntityExtractor":
+        return cls(config)
+
+    def process(self, messages: List[Message]) -> List[Message]:
+        for message in messages:
+            self._process_message(message)
+        return messages
+
+    def _process_message(self, message: Message) -> None:
+        text = message.get(TEXT) or ""
+        learned = [self._normalise_learned(e) for e in message.get(ENTITIES, [])]
+        entities = _dedupe(
+            self._rule_entities(message)
+            + [e for e in learned if e is not None]
+            + self._intent_risk_entities(message, text)
+        )
+        message.set(ENTITIES, entities, add_to_output=True)
+        risks = [e[ENTITY_ATTRIBUTE_VALUE] for e in entities if e[ENTITY_ATTRIBUTE_TYPE] == RISK]
+        if risks:
+            self._set_risk_intent(message, min(risks, key=RISK_IDS.index))
+
+    @staticmethod
+    def _rule_entities(message: Message) -> List[Dict[Text, Any]]:
+        doc = message.get(SPACY_DOCS[TEXT])
+        if doc is None or SPANS_KEY not in doc.spans:
+            return []
+        spans = list(doc.spans[SPANS_KEY])
+        vetoed: Set[int] = {i for s in spans if s.label_ == VETO for i in range(s.start, s.end)}
+        entities = []
+        for span in sorted(spans, key=lambda s: s.start_char):
+            if span.label_ == RISK and vetoed.intersection(range(span.start, span.end)):
+                continue  # a near-miss such as "this rent is killing me lol"
+            if (span.label_, span.id_) not in _VALID:
+                continue
+            entities.append(
+                {
+                    ENTITY_ATTRIBUTE_TYPE: span.label_,
+                    ENTITY_ATTRIBUTE_VALUE: span.id_,
+                    ENTITY_ATTRIBUTE_START: span.start_char,
+                    ENTITY_ATTRIBUTE_END: span.end_char,
+                    ENTITY_ATTRIBUTE_CONFIDENCE: 1.0,
+                    "text": span.text,
+                    EXTRACTOR: "CueEntityExtractor",
+                }
+            )
+        return entities
+
+    @staticmethod
+    def _normalise_learned(entity: Dict[Text, Any]) -> Optional[Dict[Text, Any]]:
+        """DIET tags the cue span with entity `need` and the need id as role; value = the id."""
+        if entity.get(ENTITY_ATTRIBUTE_TYPE) != NEED:
+            return entity
+        need_id = entity.get(ENTITY_ATTRIBUTE_ROLE) or entity.get(ENTITY_ATTRIBUTE_VALUE)
+        if need_id not in NEED_IDS:
+            return None  # a span without a usable id helps nobody downstream
+        normalised = dict(entity)
+        normalised["text"] = entity.get(ENTITY_ATTRIBUTE_VALUE)
+        normalised[ENTITY_ATTRIBUTE_VALUE] = need_id
+        return normalised
+
+    def _intent_risk_entities(self, message: Message, text: Text) -> List[Dict[Text, Any]]:
+        intent = message.get(INTENT) or {}
+        risk_id = risk_of_intent(intent.get(INTENT_NAME_KEY) or "")
+        confidence = intent.get(PREDICTED_CONFIDENCE_KEY) or 0.0
+        if risk_id is None or confidence < self._intent_risk_threshold:
+            return []
+        return [
+            {
+                ENTITY_ATTRIBUTE_TYPE: RISK,
+                ENTITY_ATTRIBUTE_VALUE: risk_id,
+                ENTITY_ATTRIBUTE_START: 0,
+                ENTITY_ATTRIBUTE_END: len(text),
+                ENTITY_ATTRIBUTE_CONFIDENCE: confidence,
+                "text": text,
+                EXTRACTOR: "DIETClassifier",
+            }
+        ]
+
+    @staticmethod
+    def _set_risk_intent(message: Message, risk_id: str) -> None:
+        name = risk_intent(risk_id)
+        intent = message.get(INTENT) or {}
+        if intent.get(INTENT_NAME_KEY) == name:
+            return
+        ranking = [r for r in message.get(INTENT_RANKING_KEY, []) if r.get(INTENT_NAME_KEY) != name]
+        chosen = {INTENT_NAME_KEY: name, PREDICTED_CONFIDENCE_KEY: 1.0}
+        message.set(INTENT, chosen, add_to_output=True)
+        message.set(INTENT_RANKING_KEY, [chosen] + ranking, add_to_output=True)
+
+
+_VALID = {(NEED, n) for n in NEED_IDS} | {(RISK, r) for r in RISK_IDS}
+
+
+def _dedupe(entities: Iterable[Dict[Text, Any]]) -> List[Dict[Text, Any]]:
+    """One entity per (type, id); the first found (a rule cue) wins."""
+    seen: Set[tuple] = set()
+    kept = []
+    for entity in entities:
+        key = (entity[ENTITY_ATTRIBUTE_TYPE], entity[ENTITY_ATTRIBUTE_VALUE])
+        if entity[ENTITY_ATTRIBUTE_TYPE] in (NEED, RISK) and key in seen:
+            continue
+        seen.add(key)
+        kept.append(entity)
+    return kept

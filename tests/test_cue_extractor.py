@@ -1,0 +1,80 @@
+"""The NLU component that turns cues into id-valued entities and lets risk lead the intent."""
+from __future__ import annotations
+
+from typing import Any, Dict, List, Optional
+
+import pytest
+from rasa.nlu.constants import SPACY_DOCS
+from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_RANKING_KEY, TEXT
+from rasa.shared.nlu.training_data.message import Message
+
+from bot.cue_extractor import CueEntityExtractor
+
+
+def parse(nlp, text: str, intent: Optional[Dict[str, Any]] = None,
+          entities: Optional[List[Dict[str, Any]]] = None, threshold: float = 0.6) -> Message:
+    message = Message(data={TEXT: text})
+    message.set(SPACY_DOCS[TEXT], nlp(text))
+    message.set(INTENT, intent or {"name": "inform", "confidence": 0.9})
+    message.set(INTENT_RANKING_KEY, [intent or {"name": "inform", "confidence": 0.9}])
+    message.set(ENTITIES, entities or [])
+    CueEntityExtractor({"intent_risk_threshold": threshold}).process([message])
+    return message
+
+
+def values(message: Message, kind: str) -> List[str]:
+    return [e["value"] for e in message.get(ENTITIES) if e["entity"] == kind]
+
+
+def test_rule_cues_become_need_entities_valued_with_the_need_id(nlp):
+    message = parse(nlp, "my universal credit got sanctioned and i lost my job")
+    assert set(values(message, "need")) >= {"benefits", "employment"}
+
+
+def test_a_risk_cue_leads_the_intent_whatever_the_classifier_said(nlp):
+    message = parse(nlp, "i want to kill myself", intent={"name": "greet", "confidence": 0.99})
+    assert values(message, "risk") == ["suicide_self_harm"]
+    assert message.get(INTENT) == {"name": "risk_suicide_self_harm", "confidence": 1.0}
+    assert message.get(INTENT_RANKING_KEY)[0]["name"] == "risk_suicide_self_harm"
+
+
+def test_the_most_urgent_of_several_risks_leads(nlp):
+    message = parse(nlp, "the bailiffs are coming tomorrow and i want to kill myself")
+    assert message.get(INTENT)["name"] == "risk_suicide_self_harm"
+    assert "suicide_self_harm" in values(message, "risk")
+
+
+@pytest.mark.parametrize("text", ["this rent is killing me lol", "i'd kill for a cup of tea",
+                                  "the kids are fine", "my phone died"])
+def test_near_misses_raise_no_risk(nlp, text):
+    message = parse(nlp, text)
+    assert values(message, "risk") == []
+    assert message.get(INTENT)["name"] == "inform"
+
+
+def test_learned_need_spans_take_their_id_from_the_role(nlp):
+    learned = [{"entity": "need", "role": "childcare", "value": "nursery fees", "start": 3,
+                "end": 15, "extractor": "DIETClassifier"},
+               {"entity": "need", "value": "something", "start": 0, "end": 2,
+                "extractor": "DIETClassifier"}]
+    message = parse(nlp, "the nursery fees are too much", entities=learned)
+    assert values(message, "need") == ["childcare"]
+
+
+def test_one_entity_per_need_id(nlp):
+    learned = [{"entity": "need", "role": "benefits", "value": "universal credit", "start": 3,
+                "end": 19, "extractor": "DIETClassifier"}]
+    message = parse(nlp, "my universal credit stopped", entities=learned)
+    assert values(message, "need").count("benefits") == 1
+
+
+def test_a_confident_learned_risk_intent_also_gives_a_risk_entity(nlp):
+    message = parse(nlp, "everyone would be better off without me",
+                    intent={"name": "risk_suicide_self_harm", "confidence": 0.8})
+    assert values(message, "risk") == ["suicide_self_harm"]
+
+
+def test_an_unsure_learned_risk_intent_gives_no_risk_entity(nlp):
+    message = parse(nlp, "everything is a bit much",
+                    intent={"name": "risk_suicide_self_harm", "confidence": 0.3})
+    assert values(message, "risk") == []
