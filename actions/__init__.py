@@ -1,0 +1,1 @@
+"""Rasa action server: triage logic, summary composition, calls to the handoff service."""

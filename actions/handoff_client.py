@@ -1,0 +1,71 @@
+"""Thin HTTP client for the handoff service's API v1 (the service owns all storage)."""
+from __future__ import annotations
+
+import logging
+from typing import Any, Dict, List, Optional
+
+import aiohttp
+
+from actions.settings import Settings
+
+logger = logging.getLogger(__name__)
+
+
+class HandoffUnavailable(Exception):
+    """The handoff service did not answer in time, or failed on its side."""
+
+
+class SlotTaken(Exception):
+    """Someone else booked that slot first."""
+
+
+class HandoffRejected(Exception):
+    """The service refused the request as invalid (a bug on our side, not the resident's)."""
+
+
+class HandoffClient:
+    def __init__(self, settings: Optional[Settings] = None) -> None:
+        self._settings = settings or Settings.from_env()
+
+    async def _call(self, method: str, path: str, body: Optional[Dict[str, Any]] = None,
+                    params: Optional[Dict[str, str]] = None) -> Any:
+        timeout = aiohttp.ClientTimeout(total=self._settings.handoff_timeout)
+        headers = {"Authorization": f"Bearer {self._settings.handoff_token}"}
+        try:
+            async with aiohttp.ClientSession(timeout=timeout, headers=headers) as session:
+                async with session.request(
+                    method, self._settings.handoff_url + path, json=body, params=params
+                ) as response:
+                    if response.status == 409:
+                        raise SlotTaken(path)
+                    if response.status >= 500:
+                        raise HandoffUnavailable(f"{method} {path}: HTTP {response.status}")
+                    if response.status >= 400:
+                        # the body names the field; it never holds the resident's words
+                        detail = (await response.text())[:300]
+                        logger.error("handoff service refused %s %s: %s %s",
+                                     method, path, response.status, detail)
+                        raise HandoffRejected(f"{method} {path}: HTTP {response.status}")
+                    return await response.json()
+        except (aiohttp.ClientError, TimeoutError) as error:
+            raise HandoffUnavailable(f"{method} {path}: {type(error).__name__}") from error
+
+    async def match(self, needs: List[str], resident: Dict[str, str],
+                    language: Optional[str] = None) -> List[Dict[str, Any]]:
+        body: Dict[str, Any] = {"needs": needs, "resident": resident,
+                                "max_workers": 3, "max_slots": 3}
+        if language:
+            body["language"] = language
+        return (await self._call("POST", "/api/v1/match", body))["workers"]
+
+    async def book(self, booking: Dict[str, Any]) -> Dict[str, Any]:
+        return await self._call("POST", "/api/v1/bookings", booking)
+
+    async def store_handoff(self, handoff: Dict[str, Any]) -> Dict[str, Any]:
+        return await self._call("POST", "/api/v1/handoffs", handoff)
+
+    async def raise_urgent(self, alert: Dict[str, Any]) -> Dict[str, Any]:
+        return await self._call("POST", "/api/v1/urgent", alert)
+
+    async def handoffs(self, conversation_id: str) -> List[Dict[str, Any]]:
+        return await self._call("GET", "/api/v1/handoffs", params={"conversation_id": conversation_id})

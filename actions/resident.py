@@ -1,0 +1,79 @@
+"""What the resident said in the latest message, as the actions need it."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Dict, List, Optional
+
+from rasa_sdk import Tracker
+
+from bot.taxonomy import NEED_IDS, RISK_IDS, presenting_issue_of_intent, risk_of_intent
+
+QUOTE_CHARS = 280  # a short quote is enough for the worker; least data kept
+CONTENT_INTENTS = {"inform", "nlu_fallback"}
+
+
+@dataclass(frozen=True)
+class Message:
+    text: str
+    intent: str
+    needs: List[str]
+    risks: List[str]
+    entities: List[Dict[str, Any]]
+
+    @classmethod
+    def latest(cls, tracker: Tracker) -> "Message":
+        latest = tracker.latest_message or {}
+        entities = latest.get("entities") or []
+        intent = (latest.get("intent") or {}).get("name") or ""
+        risks = _ids(entities, "risk", RISK_IDS)
+        intent_risk = risk_of_intent(intent)
+        if intent_risk and intent_risk not in risks:
+            risks.append(intent_risk)
+        return cls(
+            text=(latest.get("text") or "").strip(),
+            intent=intent,
+            needs=_ids(entities, "need", NEED_IDS),
+            risks=risks,
+            entities=entities,
+        )
+
+    @property
+    def presenting_issue(self) -> Optional[str]:
+        return presenting_issue_of_intent(self.intent)
+
+    @property
+    def is_payload(self) -> bool:
+        return self.text.startswith("/")
+
+    @property
+    def tells_something(self) -> bool:
+        """Whether this message is part of the person's story (worth quoting)."""
+        return not self.is_payload and bool(
+            self.needs or self.risks or self.presenting_issue or self.intent in CONTENT_INTENTS
+        )
+
+    def quote(self) -> Optional[Dict[str, Any]]:
+        if not self.tells_something or len(self.text) < 3:
+            return None
+        text = self.text if len(self.text) <= QUOTE_CHARS else self.text[: QUOTE_CHARS - 1] + "…"
+        return {"text": text, "needs": self.needs}
+
+    def entity(self, name: str) -> Optional[str]:
+        for entity in self.entities:
+            if entity.get("entity") == name:
+                return str(entity.get("value"))
+        return None
+
+
+def _ids(entities: List[Dict[str, Any]], kind: str, valid: tuple) -> List[str]:
+    found: List[str] = []
+    for entity in entities:
+        value = entity.get("value")
+        if entity.get("entity") == kind and value in valid and value not in found:
+            found.append(value)
+    return found
+
+
+def identity(tracker: Tracker) -> Dict[str, str]:
+    """How the handoff service recognises a returning resident: channel + sender id."""
+    return {"channel": tracker.get_latest_input_channel() or "rest", "identity": tracker.sender_id}
