@@ -1,0 +1,1 @@
+"""Custom Rasa input channels (named in credentials.yml)."""
