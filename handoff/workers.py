@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import secrets
 from typing import Iterable
 
@@ -14,8 +15,12 @@ from .errors import Conflict, Invalid, NotFound
 from .models import AvailabilityException, WeeklyAvailability, Worker
 
 _hasher = PasswordHasher()
-# Verified against when the email is unknown, so a login takes the same time either way.
-_DUMMY_HASH = _hasher.hash("not-a-real-password")
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    # Verified against when the email is unknown, so a login takes the same time either way.
+    return _hasher.hash("not-a-real-password")
 
 
 def hash_password(password: str) -> str:
@@ -26,7 +31,7 @@ async def authenticate(session: AsyncSession, email: str, password: str) -> Work
     """The active worker with this email and password, else None."""
     worker = await session.scalar(select(Worker).where(Worker.email == email.strip().lower()))
     try:
-        _hasher.verify(worker.password_hash if worker else _DUMMY_HASH, password)
+        _hasher.verify(worker.password_hash if worker else _dummy_hash(), password)
     except (VerificationError, InvalidHashError):
         return None
     if worker is None or not worker.active:
