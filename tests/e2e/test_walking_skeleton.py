@@ -1,0 +1,95 @@
+"""A resident in rent arrears, over the REST channel, to a booked named worker and a stored handoff."""
+from __future__ import annotations
+
+import re
+import uuid
+from typing import Any, Dict, List
+
+import aiohttp
+
+from bot.stack import Stack
+
+CONTRACT_FIELDS = {"id", "conversation_id", "channel", "created_at", "presenting_issue", "needs",
+                   "priority_need", "urgent", "risks", "in_their_words", "what_they_want",
+                   "resident", "consent", "worker", "appointment"}
+
+
+async def say(stack: Stack, sender: str, text: str) -> List[Dict[str, Any]]:
+    async with aiohttp.ClientSession() as http:
+        async with http.post(stack.url("rasa") + "/webhooks/rest/webhook",
+                             json={"sender": sender, "message": text}) as response:
+            assert response.status == 200
+            return await response.json()
+
+
+def texts(replies: List[Dict[str, Any]]) -> str:
+    return " ".join(r.get("text", "") for r in replies)
+
+
+async def handoffs(stack: Stack, sender: str) -> List[Dict[str, Any]]:
+    headers = {"Authorization": f"Bearer {stack.env['HANDOFF_API_TOKEN']}"}
+    async with aiohttp.ClientSession(headers=headers) as http:
+        async with http.get(stack.url("handoff") + "/api/v1/handoffs",
+                            params={"conversation_id": sender}) as response:
+            assert response.status == 200
+            return await response.json()
+
+
+async def test_rent_arrears_to_a_booked_worker_and_a_stored_handoff(stack: Stack):
+    sender = f"resident-{uuid.uuid4().hex[:8]}"
+    welcome = await say(stack, sender, "Hi, I'm in rent arrears")
+    assert "note down" in texts(welcome)  # consent is asked before anything is kept
+
+    question = await say(stack, sender, "yes thats fine")
+    assert "what's been happening" in texts(question)
+
+    story = "my universal credit got stopped in march and i have been drinking a lot since"
+    offer = await say(stack, sender, story)
+    assert "book you in with" in texts(offer)
+    times = [b for r in offer for b in r.get("buttons", [])]
+    assert 1 <= len(times) <= 3
+
+    confirmation = await say(stack, sender, times[0]["payload"])
+    assert "You're booked in with" in texts(confirmation)
+
+    stored = await handoffs(stack, sender)
+    assert len(stored) == 1
+    handoff = stored[0]
+    assert CONTRACT_FIELDS <= set(handoff)
+    assert handoff["conversation_id"] == sender
+    assert handoff["presenting_issue"] == "rent_arrears"
+    assert "benefits" in {n["id"] for n in handoff["needs"]}
+    assert handoff["consent"]["share_with_worker"] is True
+    assert story in handoff["in_their_words"]
+    assert handoff["worker"]["name"] in texts(confirmation)
+    chosen = re.search(r'"slot_choice": "([^"]+)"', times[0]["payload"]).group(1)
+    assert handoff["appointment"]["start"][:16] == chosen[:16]
+
+    page = await worker_page(stack, handoff)
+    assert "Universal Credit" in page or "benefits" in page.lower()
+    assert "universal credit got stopped" in page
+
+
+async def worker_page(stack: Stack, handoff: Dict[str, Any]) -> str:
+    """Log in to the worker app as the booked demo worker and open the handoff."""
+    email = handoff["worker"]["name"].split()[0].lower() + "@example.org"
+    jar = aiohttp.CookieJar(unsafe=True)  # cookies for 127.0.0.1
+    async with aiohttp.ClientSession(cookie_jar=jar) as http:
+        async with http.get(stack.url("handoff") + "/login") as response:
+            csrf = re.search(r'name="csrf_token" value="([^"]+)"', await response.text()).group(1)
+        form = {"email": email, "password": stack.env.get("DEMO_WORKER_PASSWORD", "demo-password"),
+                "csrf_token": csrf, "next": "/"}
+        async with http.post(stack.url("handoff") + "/login", data=form) as response:
+            assert response.status == 200 and "/login" not in str(response.url)
+        async with http.get(stack.url("handoff") + f"/handoffs/{handoff['id']}") as response:
+            assert response.status == 200
+            return await response.text()
+
+
+async def test_parse_returns_need_ids_as_need_entities(stack: Stack):
+    async with aiohttp.ClientSession() as http:
+        async with http.post(stack.url("rasa") + "/model/parse",
+                             json={"text": "lost my job and the flat is full of mould"}) as response:
+            parsed = await response.json()
+    needs = {e["value"] for e in parsed["entities"] if e["entity"] == "need"}
+    assert {"employment", "housing_conditions"} <= needs
