@@ -7,7 +7,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from .models import WeeklyAvailability, Worker
-from .workers import add_weekly_hours, create_worker
+from .workers import add_weekly_hours, create_worker, hash_password
 
 HUB = "Community Hub, 12 Vicarage Lane, E15"
 DEMO_WORKERS: list[dict[str, object]] = [
@@ -53,13 +53,15 @@ WORKDAY = (dt.time(9, 0), dt.time(17, 0))
 async def seed_demo(sessionmaker: async_sessionmaker[AsyncSession], password: str) -> list[str]:
     """Insert missing demo workers (Mon–Fri 09:00–17:00, 60-minute slots); return their emails."""
     emails = []
+    # One hash for all demo accounts: they share a known password anyway, and argon2 is slow on purpose.
+    demo_hash = hash_password(password)
     async with sessionmaker.begin() as session:
         for spec in DEMO_WORKERS:
             email = str(spec["email"])
             emails.append(email)
             worker = await session.scalar(select(Worker).where(Worker.email == email))
             if worker is None:
-                worker = await create_worker(session, password=password, location=HUB, **spec)  # type: ignore[arg-type]
+                worker = await create_worker(session, password_hash=demo_hash, location=HUB, **spec)  # type: ignore[arg-type]
             if spec.get("is_admin"):
                 continue
             has_hours = await session.scalar(

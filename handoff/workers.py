@@ -53,7 +53,8 @@ async def create_worker(
     *,
     name: str,
     email: str,
-    password: str,
+    password: str | None = None,
+    password_hash: str | None = None,
     intro: str = "",
     role: str = "",
     needs: Iterable[str] = (),
@@ -64,10 +65,12 @@ async def create_worker(
     is_admin: bool = False,
     on_duty: bool = False,
 ) -> Worker:
+    if not password and not password_hash:
+        raise Invalid("A worker needs a password.", field="password")
     worker = Worker(
         name=name.strip(),
         email=email.strip().lower(),
-        password_hash=hash_password(password),
+        password_hash=password_hash or hash_password(password or ""),
         intro=intro.strip(),
         role=role.strip(),
         needs=list(needs),
