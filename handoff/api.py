@@ -156,8 +156,11 @@ async def book(request: web.Request) -> web.Response:
 
 @routes.post("/api/v1/bookings/{id}/cancel")
 async def cancel(request: web.Request) -> web.Response:
-    booking = await cancel_booking(request.app[SESSIONMAKER], _int_id(request))
-    log.info("booking %s cancelled", booking.id)
+    booking, changed = await cancel_booking(request.app[SESSIONMAKER], _int_id(request))
+    if changed:
+        log.info("booking %s cancelled", booking.id)
+        settings = request.app[SETTINGS]
+        await notify.booking_changed(settings, booking.worker.email, booking.id, booking.start_at, booking.status)
     return web.json_response(booking_json(booking))
 
 
@@ -165,8 +168,11 @@ async def cancel(request: web.Request) -> web.Response:
 async def move(request: web.Request) -> web.Response:
     booking_id = _int_id(request)
     body = await parse_body(request, MoveRequest)
-    booking = await move_booking(request.app[SESSIONMAKER], booking_id, body.start, request.app[SETTINGS].tz)
-    log.info("booking %s moved", booking.id)
+    settings = request.app[SETTINGS]
+    booking, changed = await move_booking(request.app[SESSIONMAKER], booking_id, body.start, settings.tz)
+    if changed:
+        log.info("booking %s moved", booking.id)
+        await notify.booking_changed(settings, booking.worker.email, booking.id, booking.start_at, booking.status)
     return web.json_response(booking_json(booking))
 
 

@@ -129,18 +129,19 @@ async def _attach_to_waiting_handoffs(session: AsyncSession, booking: Booking) -
         handoff.booking_id = booking.id
 
 
-async def cancel_booking(sessionmaker: async_sessionmaker[AsyncSession], booking_id: int) -> Booking:
-    """Cancel (idempotently); the slot becomes free because the unique index ignores cancelled rows."""
+async def cancel_booking(sessionmaker: async_sessionmaker[AsyncSession], booking_id: int) -> tuple[Booking, bool]:
+    """Cancel (idempotently; True if it changed); the unique index ignores cancelled rows, freeing the slot."""
     async with sessionmaker.begin() as session:
         booking = await get_booking(session, booking_id)
+        changed = booking.status != "cancelled"
         booking.status = "cancelled"
-        return booking
+        return booking, changed
 
 
 async def move_booking(
     sessionmaker: async_sessionmaker[AsyncSession], booking_id: int, start: dt.datetime, tz: ZoneInfo
-) -> Booking:
-    """Move an active booking to another of the same worker's slots."""
+) -> tuple[Booking, bool]:
+    """Move an active booking to another of the same worker's slots (True if it changed)."""
     start = start.astimezone(dt.timezone.utc)
     try:
         async with sessionmaker.begin() as session:
@@ -148,12 +149,12 @@ async def move_booking(
             if booking.status not in ACTIVE_STATUSES:
                 raise Conflict("A cancelled booking cannot be moved; make a new booking instead.")
             if booking.start_at == start:
-                return booking
+                return booking, False
             booking.end_at = await _check_slot(session, booking.worker, start, tz, utcnow())
             booking.start_at = start
             booking.status = "moved"
             await session.flush()
-            return booking
+            return booking, True
     except IntegrityError:
         raise SlotTaken("That time has just been booked by someone else.", field="start") from None
 

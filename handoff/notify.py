@@ -85,3 +85,10 @@ async def urgent_raised(settings: Settings, worker_email: str, handoff_id: int) 
         "(Details are only shown after you log in.)\n"
     )
     await send_email(settings, worker_email, "URGENT: a resident needs contact today", body, kind=f"urgent:{handoff_id}")
+
+
+async def booking_changed(settings: Settings, worker_email: str, booking_id: int, start: dt.datetime, status: str) -> None:
+    what = "cancelled" if status == "cancelled" else f"moved to {_local(settings, start)}"
+    link = f"{settings.public_url}/appointments/{booking_id}"
+    body = f"Hello,\n\nAn appointment with you has been {what}.\nDetails: {link}\n"
+    await send_email(settings, worker_email, f"Appointment {status}", body, kind=f"{status}:{booking_id}")

@@ -5,7 +5,8 @@ from pathlib import Path
 
 from aiohttp import web
 
-from . import admin, api, web as worker_web
+from . import admin, api
+from . import web as worker_web
 
 STATIC_DIR = Path(__file__).with_name("static")
 

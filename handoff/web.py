@@ -12,13 +12,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from .audit import record_read
+from .bookings import appointment_location
 from .calendar import worker_feed
+from .errors import NotFound
 from .handoffs import can_read, get_handoff, mark_read, notes_for
 from .keys import SESSIONMAKER, SETTINGS
 from .models import ACTIVE_STATUSES, Booking, Handoff, HandoffNote, UrgentAlert, Worker, utcnow
 from .need import CONTACT_MODES, NEEDS, PRESENTING_ISSUES, RISKS
-from .errors import NotFound
-from .bookings import appointment_location
 from .sessions import WORKER, csrf_token, log_in, log_out, login_required
 from .workers import authenticate
 
@@ -131,6 +131,7 @@ async def home(request: web.Request) -> web.Response:
             "alerts": [{"alert": a, "handoff": h} for a, h in alerts],
             "risk_labels": RISKS,
             "modes": CONTACT_MODES,
+            "calendar_url": calendar_url(request, me),
         },
     )
 

@@ -87,14 +87,18 @@ async def test_mode_the_worker_does_not_offer_is_invalid(client: Any, workers: d
     assert (await response.json())["field"] == "mode"
 
 
-async def test_cancel_frees_the_slot(client: Any, workers: dict[str, int]) -> None:
+async def test_cancel_frees_the_slot(client: Any, workers: dict[str, int], settings: Any) -> None:
     slot = (await slots_of(client, workers["amina"], "food_fuel"))[0]
     booking = await (await book(client, workers["amina"], slot["start"])).json()
     cancelled = await client.post(f"/api/v1/bookings/{booking['id']}/cancel", headers=AUTH)
     assert cancelled.status == 200
     assert (await cancelled.json())["status"] == "cancelled"
+    again = await client.post(f"/api/v1/bookings/{booking['id']}/cancel", headers=AUTH)
+    assert again.status == 200 and (await again.json())["status"] == "cancelled"
     assert slot in await slots_of(client, workers["amina"], "food_fuel")
     assert (await book(client, workers["amina"], slot["start"])).status == 201
+    subjects = sorted(p.read_text().split("Subject: ")[1].splitlines()[0] for p in (settings.data_dir / "outbox").glob("*.eml"))
+    assert subjects == ["Appointment cancelled", "New appointment booked", "New appointment booked"]
 
 
 async def test_move_changes_the_time_and_frees_the_old_slot(client: Any, workers: dict[str, int]) -> None:

@@ -8,11 +8,10 @@ import signal
 import socket
 import sys
 from pathlib import Path
-from typing import Any, AsyncIterator
+from typing import AsyncIterator
 
 import aiohttp
 import pytest
-
 from handoff_helpers import DEMO_PASSWORD, TOKEN
 
 CHROMIUM = "/usr/bin/chromium"
