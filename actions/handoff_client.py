@@ -51,11 +51,14 @@ class HandoffClient:
             raise HandoffUnavailable(f"{method} {path}: {type(error).__name__}") from error
 
     async def match(self, needs: List[str], resident: Dict[str, str],
-                    language: Optional[str] = None) -> List[Dict[str, Any]]:
+                    language: Optional[str] = None,
+                    modes: Optional[List[str]] = None) -> List[Dict[str, Any]]:
         body: Dict[str, Any] = {"needs": needs, "resident": resident,
-                                "max_workers": 3, "max_slots": 3}
+                                "max_workers": 3, "max_slots": 4}
         if language:
             body["language"] = language
+        if modes:
+            body["modes"] = modes
         return (await self._call("POST", "/api/v1/match", body))["workers"]
 
     async def book(self, booking: Dict[str, Any]) -> Dict[str, Any]:
@@ -63,6 +66,19 @@ class HandoffClient:
 
     async def store_handoff(self, handoff: Dict[str, Any]) -> Dict[str, Any]:
         return await self._call("POST", "/api/v1/handoffs", handoff)
+
+    async def update_handoff(self, handoff_id: str, changes: Dict[str, Any]) -> Dict[str, Any]:
+        return await self._call("PATCH", f"/api/v1/handoffs/{handoff_id}", changes)
+
+    async def upcoming(self, resident: Dict[str, str]) -> Optional[Dict[str, Any]]:
+        found = await self._call("GET", "/api/v1/residents/upcoming", params=resident)
+        return found.get("booking")
+
+    async def cancel(self, booking_id: Any) -> Dict[str, Any]:
+        return await self._call("POST", f"/api/v1/bookings/{booking_id}/cancel", {})
+
+    async def move(self, booking_id: Any, start: str) -> Dict[str, Any]:
+        return await self._call("POST", f"/api/v1/bookings/{booking_id}/move", {"start": start})
 
     async def raise_urgent(self, alert: Dict[str, Any]) -> Dict[str, Any]:
         return await self._call("POST", "/api/v1/urgent", alert)

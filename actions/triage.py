@@ -1,72 +1,33 @@
 """The conversation action: one gentle step at a time, chosen from the stage in `triage_stage`.
 
-Domain needs: slots triage_stage, consent, presenting_issue, needs, in_their_words, risks,
-offered_worker, offered_slots, booking, handoff_id, reprompts, service_phone; the utter_* responses
-named in this module. Safety is not here: risk intents are answered by rules before this runs.
+The journey (DESIGN.md): welcome and consent; presenting issue; one open question and a short
+reflection; a few open questions about areas of life not yet mentioned; playback, correctable;
+which need matters most; what they want from the appointment; then booking (actions/booking.py).
+Any question can be skipped; "talk to a person" goes straight to booking; nothing is asked a
+third time. Safety is not here: risk intents are answered by rules before this action runs.
+
+Domain needs: the slots and utter_* responses named below and in actions/booking.py.
 """
 from __future__ import annotations
 
 import logging
-from typing import Any, Dict, List, Optional
+from typing import Any, Awaitable, Callable, Dict, List
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions import booking, safeguarding
-from actions.resident import Message
-from bot.taxonomy import NEED_LABELS
+from actions import booking, need, safeguarding
+from actions.conversation import Conversation
 
 logger = logging.getLogger(__name__)
 
-NEW, CONSENT, PRESENTING, STORY, OFFER, BOOKED = (
-    "new", "consent", "presenting", "story", "offer", "booked")
-MAX_REPROMPTS = 1  # a question is asked at most twice, never a third time
-
-
-class Conversation:
-    """One turn of the conversation: reads the tracker, utters responses, collects slot events."""
-
-    def __init__(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> None:
-        self.dispatcher = dispatcher
-        self.tracker = tracker
-        self.message = Message.latest(tracker)
-        self.events: List[EventType] = []
-        self._slots: Dict[str, Any] = {}
-
-    def slot(self, name: str) -> Any:
-        return self._slots[name] if name in self._slots else self.tracker.get_slot(name)
-
-    def set(self, name: str, value: Any) -> None:
-        self._slots[name] = value
-        self.events.append(SlotSet(name, value))
-
-    def say(self, response: str, **kwargs: Any) -> None:
-        self.dispatcher.utter_message(response=response, **kwargs)
-
-    def absorb(self) -> None:
-        """Keep what this message tells us: presenting issue, needs, and a short quote."""
-        issue = self.message.presenting_issue
-        if issue and not self.slot("presenting_issue"):
-            self.set("presenting_issue", issue)
-        needs = list(self.slot("needs") or [])
-        new = [n for n in self.message.needs if n not in needs]
-        if new:
-            self.set("needs", needs + new)
-        quote = self.message.quote()
-        if quote and self.slot("consent") is not False:
-            self.set("in_their_words", list(self.slot("in_their_words") or []) + [quote])
-
-    def move_to(self, stage: str) -> None:
-        self.set("triage_stage", stage)
-        self.set("reprompts", 0)
-
-    def reprompted_enough(self) -> bool:
-        count = int(self.slot("reprompts") or 0)
-        if count >= MAX_REPROMPTS:
-            return True
-        self.set("reprompts", count + 1)
-        return False
+(NEW, CONSENT, PRESENTING, STORY, EXPLORE, PLAYBACK, CORRECT, PRIORITY, WANTS) = (
+    "new", "consent", "presenting", "story", "explore", "playback", "correct", "priority", "wants")
+RESUME = "resume"
+MAX_AREAS = 3            # targeted area questions; one broader question may follow
+SKIPPING = {"skip", "deny", "nothing_else"}
+BEFORE_BOOKING = {NEW, CONSENT, PRESENTING, STORY, EXPLORE, PLAYBACK, CORRECT, PRIORITY, WANTS}
 
 
 class ActionConverse(Action):
@@ -76,47 +37,54 @@ class ActionConverse(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: Dict[str, Any]) -> List[EventType]:
         turn = Conversation(dispatcher, tracker)
-        stage = tracker.get_slot("triage_stage") or NEW
         intent = turn.message.intent
         if safeguarding.answering_callback_offer(tracker) and intent in ("affirm", "deny", "skip"):
             if intent == "affirm":
                 delivered = await safeguarding.alert_duty_worker(turn, callback_requested=True)
                 turn.say("utter_callback_confirmed" if delivered else "utter_callback_not_delivered")
             turn.say("utter_carry_on")
-            await self._ask_again(turn, stage)
+            await ask_again(turn)
         elif intent == "bot_challenge":
             turn.say("utter_bot_challenge")
-            await self._ask_again(turn, stage)
-        elif intent == "goodbye" and stage in (NEW, BOOKED):
-            turn.say("utter_goodbye")
-        elif intent == "request_human" and stage in (NEW, CONSENT, PRESENTING, STORY):
-            # straight to booking with what is known; no more questions
-            turn.absorb()
-            await booking.offer(turn)
+            await ask_again(turn)
+        elif intent in ("cancel_booking", "reschedule_booking") and booking.has_booking(turn):
+            await booking.manage(turn)
+        elif intent == "request_human" and turn.stage in BEFORE_BOOKING:
+            turn.absorb()  # straight to booking with what is known; no more questions
+            turn.say("utter_straight_to_booking")
+            await booking.start(turn)
+        elif intent == "goodbye" and turn.stage in BEFORE_BOOKING - {NEW}:
+            turn.say("utter_goodbye_for_now")
         else:
-            await HANDLERS[stage](turn)
+            await HANDLERS[turn.stage](turn)
         return turn.events
 
-    async def _ask_again(self, turn: Conversation, stage: str) -> None:
-        if stage == NEW:
-            await on_new(turn)
-        elif stage == CONSENT:
-            turn.say("utter_ask_consent")
-        elif stage == PRESENTING:
-            turn.say("utter_ask_presenting_issue")
-        elif stage == STORY:
-            turn.say("utter_ask_story")
-        elif stage == OFFER:
-            booking.ask_for_time(turn)
-        elif stage == BOOKED:
-            await on_booked(turn)
 
+async def ask_again(turn: Conversation) -> None:
+    """Ask the current stage's question again (after an interruption)."""
+    stage = turn.stage
+    if stage == NEW:
+        await on_new(turn)
+    elif stage == EXPLORE and turn.slot("asking_area"):
+        turn.say(f"utter_explore_{turn.slot('asking_area')}")
+    elif stage in QUESTIONS:
+        await QUESTIONS[stage](turn)
+    else:
+        await booking.ask_again(turn)
+
+
+# --- welcome, consent, presenting issue ------------------------------------------------------
 
 async def on_new(turn: Conversation) -> None:
     turn.absorb()
+    if await booking.welcome_back(turn):
+        return
     turn.say("utter_welcome")
-    turn.say("utter_ask_consent")
-    turn.move_to(CONSENT)
+    if turn.slot("consent") is None:
+        turn.say("utter_ask_consent")
+        turn.move_to(CONSENT)
+    else:
+        await after_consent(turn)
 
 
 async def on_consent(turn: Conversation) -> None:
@@ -132,9 +100,15 @@ async def on_consent(turn: Conversation) -> None:
         turn.absorb()
     else:
         turn.absorb()
-        turn.say("utter_ask_consent")
+        turn.say("utter_ask_consent_again")
         return
-    if turn.slot("presenting_issue"):
+    await after_consent(turn)
+
+
+async def after_consent(turn: Conversation) -> None:
+    if turn.slot("needs") and turn.message.tells_something:
+        await reflect_and_explore(turn)  # they have already told us plenty
+    elif turn.slot("presenting_issue"):
         turn.say("utter_ask_story")
         turn.move_to(STORY)
     else:
@@ -146,36 +120,229 @@ async def on_presenting(turn: Conversation) -> None:
     turn.absorb()
     if not turn.slot("presenting_issue"):
         turn.set("presenting_issue", "other")
-    turn.say("utter_ask_story")
+    if turn.message.intent in SKIPPING:
+        turn.say("utter_ask_story_gently")
+    else:
+        turn.say("utter_ask_story")
     turn.move_to(STORY)
 
 
+# --- the story, and gentle exploration ----------------------------------------------------------
+
 async def on_story(turn: Conversation) -> None:
     turn.absorb()
+    if turn.message.intent in SKIPPING and not turn.slot("needs"):
+        turn.say("utter_thats_ok")
+    await reflect_and_explore(turn)
+
+
+async def reflect_and_explore(turn: Conversation) -> None:
     needs = turn.slot("needs") or []
     if needs:
-        heard = _plain_list([NEED_LABELS[n].split(",")[0].split(" (")[0] for n in needs])
-        turn.say("utter_reflect_needs", needs_heard=heard)
+        turn.say("utter_reflect_needs", needs_heard=need.plain_list([need.plain(n) for n in needs]))
     elif turn.message.tells_something:
         turn.say("utter_reflect_nothing_specific")
-    await booking.offer(turn)
+    turn.move_to(EXPLORE)
+    await explore_next(turn)
 
 
-async def on_offer(turn: Conversation) -> None:
-    await booking.choose(turn)
+async def explore_next(turn: Conversation) -> None:
+    """Ask about the likeliest area not yet covered, or move on to the playback."""
+    asked = list(turn.slot("explored_areas") or [])
+    known = turn.slot("needs") or []
+    if len(asked) < MAX_AREAS:
+        areas = need.areas_to_explore(turn.slot("presenting_issue"), known, asked, limit=1)
+        if areas:
+            area = areas[0]
+            turn.set("explored_areas", asked + [area])
+            turn.set("asking_area", area)
+            turn.say(f"utter_explore_{area}")
+            return
+    if "anything_else" not in asked:
+        remaining = need.areas_to_explore(turn.slot("presenting_issue"), known, asked, limit=3)
+        if remaining:
+            turn.set("explored_areas", asked + ["anything_else"])
+            turn.set("asking_area", None)
+            turn.say("utter_explore_anything_else",
+                     areas=need.plain_list([need.AREA_WORDS[a] for a in remaining]))
+            return
+    await playback(turn)
 
 
-async def on_booked(turn: Conversation) -> None:
+async def on_explore(turn: Conversation) -> None:
     turn.absorb()
-    booked: Optional[Dict[str, Any]] = turn.slot("booking")
-    if booked:
-        turn.say("utter_already_booked", worker_name=booked["worker"]["name"],
-                 appointment_time=booking.when(booked["start"]))
+    if turn.message.intent == "nothing_else":
+        await playback(turn)  # they have told us what matters; stop asking
+    else:
+        await explore_next(turn)
 
 
-def _plain_list(items: List[str]) -> str:
-    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+# --- playback, correction, priority, what they want ---------------------------------------------
+
+async def playback(turn: Conversation) -> None:
+    needs = turn.slot("needs") or []
+    turn.set("asking_area", None)
+    if not needs:
+        await ask_wants_or_book(turn)
+        return
+    turn.move_to(PLAYBACK)
+    turn.say("utter_playback", needs_heard=need.plain_list([need.plain(n) for n in needs]))
 
 
-HANDLERS = {NEW: on_new, CONSENT: on_consent, PRESENTING: on_presenting, STORY: on_story,
-            OFFER: on_offer, BOOKED: on_booked}
+async def on_playback(turn: Conversation) -> None:
+    message = turn.message
+    if message.intent == "affirm" or message.intent in ("skip", "nothing_else"):
+        await ask_priority(turn)
+    elif message.intent == "deny" and message.needs:
+        remove(turn, message.needs)  # "no, not the drinking"
+        await after_correction(turn)
+    elif message.intent == "deny":
+        turn.say("utter_ask_correction")
+        turn.move_to(CORRECT)
+    elif message.needs:
+        corrected = turn.absorb()
+        if not corrected and turn.reprompted_enough():
+            await ask_priority(turn)
+            return
+        await after_correction(turn)
+    elif turn.reprompted_enough():
+        await ask_priority(turn)
+    else:
+        turn.say("utter_playback_yes_or_no")
+
+
+async def on_correct(turn: Conversation) -> None:
+    message = turn.message
+    if message.intent in SKIPPING and not message.needs:
+        await ask_priority(turn)
+        return
+    negated = message.needs if _negates(message.text) else []
+    if negated:
+        remove(turn, negated)
+    else:
+        turn.absorb()
+    await after_correction(turn)
+
+
+def _negates(text: str) -> bool:
+    lowered = f" {text.lower()} "
+    return any(w in lowered for w in (" not ", " no ", "n't ", " nothing to do with ", " wrong"))
+
+
+def remove(turn: Conversation, wrong: List[str]) -> None:
+    turn.set("needs", [n for n in (turn.slot("needs") or []) if n not in wrong])
+    turn.set("declined_needs", turn.declined_needs + [n for n in wrong if n not in turn.declined_needs])
+    quotes = turn.slot("in_their_words") or []
+    if quotes:
+        turn.set("in_their_words", [{**q, "needs": [n for n in q["needs"] if n not in wrong]}
+                                    for q in quotes])
+
+
+async def after_correction(turn: Conversation) -> None:
+    needs = turn.slot("needs") or []
+    count = int(turn.slot("playbacks") or 0) + 1
+    turn.set("playbacks", count)
+    if needs and count < 2:
+        turn.move_to(PLAYBACK)
+        turn.say("utter_playback_corrected", needs_heard=need.plain_list([need.plain(n) for n in needs]))
+    else:
+        turn.say("utter_thanks_for_correcting")
+        await ask_priority(turn)
+
+
+async def ask_priority(turn: Conversation) -> None:
+    needs = turn.slot("needs") or []
+    if len(needs) < 2:
+        turn.set("priority_need", needs[0] if needs else None)
+        await ask_wants_or_book(turn)
+        return
+    turn.move_to(PRIORITY)
+    buttons = [{"title": need.BUTTON_LABELS[n], "payload": '/inform{"need": "%s"}' % n} for n in needs]
+    turn.say("utter_ask_priority", buttons=buttons)
+
+
+async def on_priority(turn: Conversation) -> None:
+    needs = turn.slot("needs") or []
+    chosen = [n for n in turn.message.needs if n in needs]
+    if not chosen and turn.message.intent not in SKIPPING and not turn.reprompted_enough():
+        chosen = [n for n in needs if need.mentions(turn.message.text, n)]
+        if not chosen:
+            turn.say("utter_ask_priority_again")
+            return
+    if chosen:
+        turn.set("priority_need", chosen[0])
+        turn.set("needs", [chosen[0]] + [n for n in needs if n != chosen[0]])
+    else:
+        turn.set("priority_need", needs[0])
+    await ask_wants_or_book(turn)
+
+
+async def ask_wants_or_book(turn: Conversation) -> None:
+    if turn.slot("consent") is True:
+        turn.move_to(WANTS)
+        turn.say("utter_ask_what_they_want")
+    else:
+        # without consent we keep nothing beyond the booking, so we don't ask for more
+        await booking.start(turn)
+
+
+async def on_wants(turn: Conversation) -> None:
+    if turn.message.intent not in SKIPPING and not turn.message.is_payload:
+        turn.absorb()
+        turn.set("what_they_want", turn.message.text[:500])
+    await booking.start(turn)
+
+
+async def ask_story(turn: Conversation) -> None:
+    turn.say("utter_ask_story")
+
+
+async def ask_priority_again(turn: Conversation) -> None:
+    await ask_priority(turn)
+
+
+QUESTIONS: Dict[str, Callable[[Conversation], Awaitable[None]]] = {
+    CONSENT: lambda t: _say(t, "utter_ask_consent"),
+    PRESENTING: lambda t: _say(t, "utter_ask_presenting_issue"),
+    STORY: ask_story,
+    EXPLORE: explore_next,
+    PLAYBACK: playback,
+    CORRECT: lambda t: _say(t, "utter_ask_correction"),
+    PRIORITY: ask_priority_again,
+    WANTS: lambda t: _say(t, "utter_ask_what_they_want"),
+}
+
+
+async def _say(turn: Conversation, response: str) -> None:
+    turn.say(response)
+
+
+async def on_resume(turn: Conversation) -> None:
+    """Back after the session expired mid-conversation: carry on, or start afresh."""
+    stage = turn.slot("paused_stage") or NEW
+    if turn.message.intent == "deny":
+        for name in ("needs", "in_their_words", "explored_areas", "priority_need",
+                     "what_they_want", "presenting_issue", "declined_needs", "playbacks"):
+            turn.set(name, None)
+        turn.move_to(NEW)
+        turn.say("utter_start_again")
+        turn.say("utter_ask_presenting_issue")
+        turn.move_to(PRESENTING)
+        return
+    if turn.message.intent == "affirm":
+        turn.move_to(stage)
+        await ask_again(turn)
+    elif turn.message.tells_something:
+        turn.move_to(stage)
+        await HANDLERS[stage](turn)  # they simply carried on telling us
+    else:
+        topic = need.plain_list([need.plain(n) for n in turn.slot("needs") or []])
+        turn.say("utter_welcome_back_mid_conversation" if topic else "utter_welcome_back_carry_on",
+                 needs_heard=topic)
+
+
+HANDLERS: Dict[str, Callable[[Conversation], Awaitable[None]]] = {
+    NEW: on_new, CONSENT: on_consent, PRESENTING: on_presenting, STORY: on_story,
+    EXPLORE: on_explore, PLAYBACK: on_playback, CORRECT: on_correct, PRIORITY: on_priority,
+    WANTS: on_wants, RESUME: on_resume, **booking.HANDLERS,
+}

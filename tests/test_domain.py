@@ -6,6 +6,7 @@ from pathlib import Path
 
 import yaml
 
+from actions.need import AREAS
 from bot.taxonomy import NEED_IDS, PRESENTING_ISSUES, RISK_IDS, risk_intent
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -19,6 +20,7 @@ def _yaml(path: Path):
 DOMAIN = _yaml(ROOT / "domain.yml")
 RESPONSES = set(DOMAIN["responses"])
 ACTION_SOURCE = "\n".join(p.read_text() for p in (ROOT / "actions").glob("*.py"))
+EXPLORE_RESPONSES = {f"utter_explore_{area}" for area in AREAS}
 RULE_SOURCE = "\n".join(p.read_text() for p in (ROOT / "data" / "rules").glob("*.yml"))
 
 
@@ -28,8 +30,12 @@ def test_every_response_an_action_names_exists():
 
 
 def test_every_response_is_used_by_a_rule_or_an_action():
-    used = set(re.findall(r"utter_[a-z_]+", ACTION_SOURCE + RULE_SOURCE))
+    used = set(re.findall(r"utter_[a-z_]+", ACTION_SOURCE + RULE_SOURCE)) | EXPLORE_RESPONSES
     assert RESPONSES - used - {"utter_default"} == set()
+
+
+def test_every_area_of_life_has_its_gentle_question():
+    assert EXPLORE_RESPONSES <= RESPONSES
 
 
 def test_each_risk_has_an_intent_a_rule_and_its_own_response():

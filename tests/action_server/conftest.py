@@ -18,6 +18,11 @@ def future_slots(count: int = 3) -> List[Dict[str, str]]:
              "end": (day + timedelta(days=i, hours=1)).isoformat()} for i in range(count)]
 
 
+BOOKING = {"id": 101, "worker": {"id": 7, "name": "Amina Rahman"},
+           "start": "2026-11-24T10:00:00+00:00", "end": "2026-11-24T11:00:00+00:00",
+           "mode": "phone", "location": "Community Hub", "status": "booked"}
+
+
 class FakeHandoff:
     """Answers like the handoff service's API v1; `fail` makes every call a 503."""
 
@@ -28,6 +33,7 @@ class FakeHandoff:
                          "location": "Community Hub", "slots": future_slots()}]
         self.taken: set = set()
         self.fail = False
+        self.upcoming = None
         self.url = ""
 
     def sent(self, path: str) -> List[Dict[str, Any]]:
@@ -36,8 +42,8 @@ class FakeHandoff:
     async def handle(self, request: web.Request) -> web.Response:
         if request.headers.get("Authorization") != f"Bearer {TOKEN}":
             return web.json_response({"error": "unauthorised"}, status=401)
-        body = await request.json() if request.can_read_body else None
-        self.requests.append({"path": request.path, "body": body})
+        body = await request.json() if request.can_read_body else dict(request.query)
+        self.requests.append({"path": request.path, "method": request.method, "body": body})
         if self.fail:
             return web.json_response({"error": "down"}, status=503)
         if request.path == "/api/v1/match":
@@ -45,12 +51,20 @@ class FakeHandoff:
         if request.path == "/api/v1/bookings":
             if body["start"] in self.taken:
                 return web.json_response({"error": "slot_taken"}, status=409)
-            return web.json_response({"id": 101, "worker": {"id": 7, "name": "Amina Rahman"},
-                                      "start": body["start"], "end": body["start"],
-                                      "mode": body["mode"], "location": "Community Hub",
-                                      "status": "booked"}, status=201)
+            return web.json_response({**BOOKING, "start": body["start"], "mode": body["mode"]},
+                                     status=201)
         if request.path == "/api/v1/handoffs":
             return web.json_response({"id": 55, **body}, status=201)
+        if request.path == "/api/v1/handoffs/55" and request.method == "PATCH":
+            return web.json_response({"id": 55, **body})
+        if request.path == "/api/v1/residents/upcoming":
+            return web.json_response({"booking": self.upcoming, "resident": None})
+        if request.path == "/api/v1/bookings/101/cancel":
+            return web.json_response({**BOOKING, "status": "cancelled"})
+        if request.path == "/api/v1/bookings/101/move":
+            if body["start"] in self.taken:
+                return web.json_response({"error": "slot_taken"}, status=409)
+            return web.json_response({**BOOKING, "start": body["start"]})
         if request.path == "/api/v1/urgent":
             return web.json_response({"handoff_id": 55, "duty_worker": {"id": 3, "name": "Duty"}},
                                      status=201)

@@ -1,0 +1,46 @@
+"""How to reach a resident safely: a phone number or email, and what must never be used."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import List, Optional
+
+PHONE = re.compile(r"(?:\+44\s?7\d{3}|\(?07\d{3}\)?|\+44\s?20|\(?020\)?)[\s-]?\d{3,4}[\s-]?\d{3,4}")
+EMAIL = re.compile(r"[\w.+-]+@[\w-]+\.[\w.-]+")
+# "don't text me", "no calls", "not by email", "he reads my phone"
+NEVER = {
+    "text": re.compile(r"\b(don'?t|do not|dont|no|not|never)\b[^.!?,;]{0,14}\b(text|texts|sms|message|whatsapp)", re.I),
+    "call": re.compile(r"\b(don'?t|do not|dont|no|not|never)\b[^.!?,;]{0,14}\b(call|calls|ring|phone me)", re.I),
+    "email": re.compile(r"\b(don'?t|do not|dont|no|not|never)\b[^.!?,;]{0,14}\b(email|e-mail)", re.I),
+    "letter": re.compile(r"\b(don'?t|do not|dont|no|not|never)\b[^.!?,;]{0,14}\b(letter|post)", re.I),
+}
+READS_MY_PHONE = re.compile(r"\b(reads|checks|goes through|looks at)\b[^.!?]{0,15}\b(my )?(phone|messages|texts)", re.I)
+
+
+@dataclass(frozen=True)
+class Contact:
+    phone: Optional[str]
+    email: Optional[str]
+    avoid: List[str]  # channels the resident said are unsafe
+
+    @property
+    def address(self) -> Optional[str]:
+        return self.phone or self.email
+
+
+def parse(text: str) -> Contact:
+    """What a resident's answer tells us about reaching them. Nothing invented."""
+    phone = PHONE.search(text or "")
+    email = EMAIL.search(text or "")
+    avoid = [channel for channel, pattern in NEVER.items() if pattern.search(text or "")]
+    if READS_MY_PHONE.search(text or "") and "text" not in avoid:
+        avoid.append("text")
+    return Contact(phone=re.sub(r"[\s()-]", "", phone.group(0)) if phone else None,
+                   email=email.group(0) if email else None, avoid=avoid)
+
+
+def safe_note(avoid: List[str]) -> Optional[str]:
+    """The line the worker reads first: what never to use."""
+    words = {"text": "do not text", "call": "do not call", "email": "do not email",
+             "letter": "do not send letters"}
+    return "; ".join(words[a] for a in avoid).capitalize() if avoid else None

@@ -1,0 +1,70 @@
+"""One turn of the conversation: what the resident just said, the slots, and what we say back.
+
+Slot values set earlier in the same turn are read back through `slot()`, so a handler can
+build on what another handler decided a moment ago.
+"""
+from __future__ import annotations
+
+from typing import Any, Dict, List
+
+from rasa_sdk import Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.resident import Message
+
+MAX_REPROMPTS = 1  # a question is asked at most twice, never a third time
+
+
+class Conversation:
+    def __init__(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> None:
+        self.dispatcher = dispatcher
+        self.tracker = tracker
+        self.message = Message.latest(tracker)
+        self.events: List[EventType] = []
+        self._slots: Dict[str, Any] = {}
+
+    @property
+    def stage(self) -> str:
+        return self.slot("triage_stage") or "new"
+
+    def slot(self, name: str) -> Any:
+        return self._slots[name] if name in self._slots else self.tracker.get_slot(name)
+
+    def set(self, name: str, value: Any) -> None:
+        self._slots[name] = value
+        self.events.append(SlotSet(name, value))
+
+    def say(self, response: str, **kwargs: Any) -> None:
+        self.dispatcher.utter_message(response=response, **kwargs)
+
+    def absorb(self) -> List[str]:
+        """Keep what this message tells us: presenting issue, needs, a short quote. New needs."""
+        issue = self.message.presenting_issue
+        if issue and not self.slot("presenting_issue"):
+            self.set("presenting_issue", issue)
+        known = list(self.slot("needs") or [])
+        new = [n for n in self.message.needs if n not in known and n not in self.declined_needs]
+        if new:
+            self.set("needs", known + new)
+        quote = self.message.quote()
+        if quote and self.slot("consent") is not False:
+            self.set("in_their_words", list(self.slot("in_their_words") or []) + [quote])
+        return new
+
+    @property
+    def declined_needs(self) -> List[str]:
+        """Needs the resident told us we got wrong in the playback: never added back."""
+        return list(self.slot("declined_needs") or [])
+
+    def move_to(self, stage: str) -> None:
+        self.set("triage_stage", stage)
+        self.set("reprompts", 0)
+
+    def reprompted_enough(self) -> bool:
+        """True once a question has been asked again; otherwise counts this re-ask."""
+        count = int(self.slot("reprompts") or 0)
+        if count >= MAX_REPROMPTS:
+            return True
+        self.set("reprompts", count + 1)
+        return False

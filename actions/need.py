@@ -1,0 +1,137 @@
+"""Needs and the areas of life we gently ask about to find the ones not yet mentioned.
+
+Each area is one open question (a domain response) that can reveal some needs. Which areas are
+asked, and in which order, follows what the person has already said: a presenting issue makes
+some areas likelier (rent arrears often sits with benefits, money and work), and each need
+already heard makes its neighbours likelier (a relationship that ended often brings loneliness
+and childcare). We never ask about an area whose needs are all already known.
+"""
+from __future__ import annotations
+
+from typing import Dict, List, Sequence, Tuple
+
+from bot.taxonomy import NEED_LABELS
+
+# area -> needs it can reveal. The response asking about it is utter_explore_<area>.
+AREAS: Dict[str, Tuple[str, ...]] = {
+    "money": ("money_management", "food_fuel"),
+    "benefits": ("benefits",),
+    "work": ("employment", "childcare"),
+    "home": ("housing_conditions", "housing_move"),
+    "family": ("relationship_breakdown", "childcare", "domestic_abuse"),
+    "health": ("mental_health",),
+    "habits": ("substance_use",),
+}
+
+# Areas most often behind each presenting issue, likeliest first.
+BY_PRESENTING_ISSUE: Dict[str, Tuple[str, ...]] = {
+    "rent_arrears": ("benefits", "money", "work", "family", "health", "home", "habits"),
+    "council_tax_arrears": ("money", "benefits", "work", "family", "health", "habits", "home"),
+    "debt": ("money", "benefits", "work", "health", "habits", "family", "home"),
+    "eviction_notice": ("benefits", "money", "home", "family", "work", "health", "habits"),
+    "benefits_stopped": ("money", "work", "health", "family", "home", "habits", "benefits"),
+    "cost_of_living": ("money", "benefits", "work", "home", "health", "family", "habits"),
+    "other": ("money", "benefits", "work", "family", "health", "home", "habits"),
+}
+
+# Needs that often come together: hearing the key makes these areas likelier.
+NEIGHBOURS: Dict[str, Tuple[str, ...]] = {
+    "relationship_breakdown": ("health", "family", "money"),
+    "substance_use": ("health", "family"),
+    "mental_health": ("habits", "family"),
+    "domestic_abuse": ("family", "health", "home"),
+    "employment": ("money", "benefits", "work"),
+    "benefits": ("money", "work"),
+    "food_fuel": ("money", "benefits"),
+    "money_management": ("benefits", "work"),
+    "childcare": ("work", "family"),
+    "housing_conditions": ("home", "health"),
+    "housing_move": ("home", "money"),
+    "immigration": ("benefits", "work"),
+}
+
+
+def areas_to_explore(presenting_issue: str, known: Sequence[str], asked: Sequence[str],
+                     limit: int) -> List[str]:
+    """The next areas worth one gentle question each, likeliest first."""
+    base = BY_PRESENTING_ISSUE.get(presenting_issue or "other", BY_PRESENTING_ISSUE["other"])
+    score = {area: len(base) - i for i, area in enumerate(base)}
+    for need in known:
+        for area in NEIGHBOURS.get(need, ()):
+            score[area] = score.get(area, 0) + 4
+    candidates = [a for a in AREAS if a not in asked and not set(AREAS[a]) <= set(known)]
+    return sorted(candidates, key=lambda a: -score.get(a, 0))[:limit]
+
+
+def plain(need: str) -> str:
+    """A short plain-English phrase for a need, for playback: 'benefits problems'."""
+    return SHORT_LABELS[need]
+
+
+SHORT_LABELS: Dict[str, str] = {
+    "money_management": "managing money and debts",
+    "benefits": "sorting out your benefits",
+    "employment": "finding work or more hours",
+    "housing_move": "moving somewhere more suitable",
+    "relationship_breakdown": "coping after a relationship ended",
+    "substance_use": "drink, drugs or gambling",
+    "childcare": "affordable childcare",
+    "mental_health": "how you're feeling in yourself",
+    "domestic_abuse": "feeling safe at home",
+    "immigration": "your immigration status",
+    "housing_conditions": "problems with the state of your home",
+    "food_fuel": "affording food, gas and electric",
+}
+assert set(SHORT_LABELS) == set(NEED_LABELS)
+
+
+def plain_list(items: Sequence[str]) -> str:
+    items = list(items)
+    if not items:
+        return ""
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
+# How an area is named in the broader "anything else?" question.
+AREA_WORDS: Dict[str, str] = {
+    "money": "money or bills", "benefits": "benefits", "work": "work",
+    "home": "your home", "family": "family or relationships", "health": "your health or mood",
+    "habits": "drink, drugs or gambling",
+}
+
+# Button titles for the priority question: WhatsApp allows 20 characters, SMS numbers them.
+BUTTON_LABELS: Dict[str, str] = {
+    "money_management": "Money and debts",
+    "benefits": "Benefits",
+    "employment": "Work",
+    "housing_move": "Moving home",
+    "relationship_breakdown": "Relationship ended",
+    "substance_use": "Drink/drugs/gambling",
+    "childcare": "Childcare",
+    "mental_health": "How I'm feeling",
+    "domestic_abuse": "Safety at home",
+    "immigration": "Immigration",
+    "housing_conditions": "State of my home",
+    "food_fuel": "Food, gas, electric",
+}
+
+# Words that point at a need when someone names it in reply to "which matters most?"
+MENTION_WORDS: Dict[str, Tuple[str, ...]] = {
+    "money_management": ("money", "debt", "budget", "bills"),
+    "benefits": ("benefit", "universal credit", "uc", "pip", "dwp"),
+    "employment": ("work", "job", "employ"),
+    "housing_move": ("move", "moving", "new place", "rehous"),
+    "relationship_breakdown": ("relationship", "partner", "ex ", "separat", "divorc", "alone"),
+    "substance_use": ("drink", "drug", "gambl", "alcohol"),
+    "childcare": ("childcare", "nursery", "kids", "children"),
+    "mental_health": ("feeling", "mental", "mood", "depress", "anxi", "stress", "lonely"),
+    "domestic_abuse": ("safe", "abuse"),
+    "immigration": ("immigration", "visa", "status", "home office"),
+    "housing_conditions": ("damp", "mould", "repair", "landlord", "state of"),
+    "food_fuel": ("food", "gas", "electric", "heating"),
+}
+
+
+def mentions(text: str, need_id: str) -> bool:
+    lowered = f" {text.lower()} "
+    return any(word in lowered for word in MENTION_WORDS[need_id])

@@ -1,0 +1,162 @@
+"""Gentle questioning: consent, the open question, exploring areas not yet mentioned, playback
+with correction, what matters most, what they want — each step as the resident sees it."""
+from __future__ import annotations
+
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.safeguarding import ActionRaiseUrgent
+from tests.action_server.conftest import need, slot_values, tracker
+from tests.action_server.helpers import converse
+
+
+async def test_a_first_message_is_welcomed_and_consent_is_asked(handoff):
+    said, _, slots = await converse(tracker("im in rent arrears", "report_rent_arrears"))
+    assert said == ["utter_welcome", "utter_ask_consent"]
+    assert slots["presenting_issue"] == "rent_arrears" and slots["triage_stage"] == "consent"
+
+
+async def test_consent_then_one_open_question_about_what_happened(handoff):
+    said, _, slots = await converse(tracker("yes", "affirm", {
+        "triage_stage": "consent", "presenting_issue": "rent_arrears"}))
+    assert said == ["utter_consent_given", "utter_ask_story"]
+    assert slots["consent"] is True and slots["triage_stage"] == "story"
+
+
+async def test_declining_consent_drops_any_words_kept_and_still_carries_on(handoff):
+    said, _, slots = await converse(tracker("no", "deny", {
+        "triage_stage": "consent", "in_their_words": [{"text": "im behind", "needs": []}]}))
+    assert said == ["utter_consent_declined", "utter_ask_presenting_issue"]
+    assert slots["consent"] is False and slots["in_their_words"] is None
+
+
+async def test_an_unclear_consent_answer_is_asked_once_more_then_counts_as_no(handoff):
+    said, _, slots = await converse(tracker("whatever", "inform", {"triage_stage": "consent"}))
+    assert said == ["utter_ask_consent_again"] and "consent" not in slots
+    said, _, slots = await converse(tracker("hmm", "inform", {"triage_stage": "consent", "reprompts": 1}))
+    assert said[0] == "utter_consent_declined" and slots["consent"] is False
+
+
+STORY = {"triage_stage": "story", "consent": True, "presenting_issue": "rent_arrears"}
+
+
+async def test_the_story_is_reflected_then_the_likeliest_unmentioned_area_is_asked(handoff):
+    said, messages, slots = await converse(tracker(
+        "my universal credit stopped and ive been drinking a lot", "inform", STORY,
+        [need("benefits"), need("substance_use")]))
+    assert said == ["utter_reflect_needs", "utter_explore_money"]
+    assert "sorting out your benefits" in messages[0]["needs_heard"]
+    assert slots["needs"] == ["benefits", "substance_use"]
+    assert slots["in_their_words"][0]["needs"] == ["benefits", "substance_use"]
+    # neither benefits nor drinking is asked about again: both are already known
+    assert slots["explored_areas"] == ["money"]
+
+
+async def test_an_answer_that_reveals_a_need_is_kept_and_the_next_area_asked(handoff):
+    state = {**STORY, "triage_stage": "explore", "needs": ["benefits"], "explored_areas": ["money"],
+             "asking_area": "money"}
+    said, _, slots = await converse(tracker("we use the food bank most weeks", "inform", state,
+                                            [need("food_fuel")]))
+    assert slots["needs"] == ["benefits", "food_fuel"]
+    assert said == ["utter_explore_work"] and slots["explored_areas"] == ["money", "work"]
+
+
+async def test_after_a_few_areas_one_broader_question_names_the_rest(handoff):
+    state = {**STORY, "triage_stage": "explore", "needs": ["benefits"],
+             "explored_areas": ["money", "work", "family"]}
+    said, messages, slots = await converse(tracker("no that's fine", "deny", state))
+    assert said == ["utter_explore_anything_else"]
+    assert "your health or mood" in messages[0]["areas"]
+
+
+async def test_thats_all_stops_the_questions_and_plays_back(handoff):
+    state = {**STORY, "triage_stage": "explore", "needs": ["benefits", "employment"],
+             "explored_areas": ["money"]}
+    said, messages, slots = await converse(tracker("thats all really", "nothing_else", state))
+    assert said == ["utter_playback"]
+    assert messages[0]["needs_heard"] == "sorting out your benefits and finding work or more hours"
+
+
+PLAYBACK = {**STORY, "triage_stage": "playback", "needs": ["benefits", "substance_use", "employment"],
+            "in_their_words": [{"text": "uc stopped and drinking", "needs": ["benefits", "substance_use"]}]}
+
+
+async def test_a_correct_playback_leads_to_which_need_matters_most(handoff):
+    said, messages, slots = await converse(tracker("yes thats right", "affirm", PLAYBACK))
+    assert said == ["utter_ask_priority"]
+    assert [b["payload"] for b in messages[0]["buttons"]][0] == '/inform{"need": "benefits"}'
+    assert all(len(b["title"]) <= 20 for b in messages[0]["buttons"])
+
+
+async def test_no_not_the_drinking_removes_it_and_plays_back_again(handoff):
+    said, messages, slots = await converse(tracker("no, not the drinking", "deny", PLAYBACK,
+                                                   [need("substance_use")]))
+    assert slots["needs"] == ["benefits", "employment"]
+    assert slots["declined_needs"] == ["substance_use"]
+    assert slots["in_their_words"][0]["needs"] == ["benefits"]
+    assert said == ["utter_playback_corrected"]
+
+
+async def test_a_plain_no_asks_what_was_wrong(handoff):
+    said, _, slots = await converse(tracker("no", "deny", PLAYBACK))
+    assert said == ["utter_ask_correction"] and slots["triage_stage"] == "correct"
+    said, _, slots = await converse(tracker("it's not the job, i have work", "inform",
+                                            {**PLAYBACK, "triage_stage": "correct"}, [need("employment")]))
+    assert slots["needs"] == ["benefits", "substance_use"]
+
+
+async def test_the_chosen_priority_leads_the_needs_then_what_they_want_is_asked(handoff):
+    said, _, slots = await converse(tracker('/inform{"need": "employment"}', "inform",
+                                            {**PLAYBACK, "triage_stage": "priority"}, [need("employment")]))
+    assert slots["priority_need"] == "employment"
+    assert slots["needs"][0] == "employment"
+    assert said == ["utter_ask_what_they_want"]
+
+
+async def test_what_they_want_is_kept_then_booking_begins(handoff):
+    said, _, slots = await converse(tracker("a plan to pay the rent back", "inform",
+                                            {**PLAYBACK, "triage_stage": "wants"}))
+    assert slots["what_they_want"] == "a plan to pay the rent back"
+    assert said == ["utter_ask_mode"]
+
+
+async def test_without_consent_we_do_not_ask_for_more_than_the_booking_needs(handoff):
+    said, _, _ = await converse(tracker("yes", "affirm", {**PLAYBACK, "consent": False, "needs": ["debt"]}))
+    assert said == ["utter_ask_mode"]
+
+
+async def test_skip_moves_on_without_pressing(handoff):
+    said, _, slots = await converse(tracker("rather not say", "skip", {**STORY, "needs": []}))
+    assert said[0] == "utter_thats_ok" and slots["triage_stage"] == "explore"
+
+
+async def test_asking_for_a_person_goes_straight_to_booking(handoff):
+    said, _, _ = await converse(tracker("can i just talk to a real person", "request_human", STORY))
+    assert said == ["utter_straight_to_booking", "utter_ask_mode"]
+
+
+async def test_yes_to_the_urgent_call_back_tells_the_duty_worker_then_carries_on(handoff):
+    offer = [{"event": "bot", "text": "call you back?",
+              "metadata": {"utter_action": "utter_offer_urgent_callback"}}]
+    said, _, _ = await converse(tracker("yes please", "affirm", {**STORY, "risks": ["homeless_tonight"]},
+                                        events=offer))
+    assert said == ["utter_callback_confirmed", "utter_carry_on", "utter_ask_story"]
+    alert = handoff.sent("/api/v1/urgent")[0]
+    assert alert["callback_requested"] is True and alert["risks"] == ["homeless_tonight"]
+
+
+async def test_the_urgent_action_records_the_risk_and_alerts_without_speaking(handoff):
+    dispatcher = CollectingDispatcher()
+    t = tracker("ive got nowhere to sleep tonight", "risk_homeless_tonight", STORY,
+                [{"entity": "risk", "value": "homeless_tonight"}])
+    events = await ActionRaiseUrgent().run(dispatcher, t, {})
+    assert dispatcher.messages == []
+    assert slot_values(events)["risks"] == ["homeless_tonight"]
+    assert handoff.sent("/api/v1/urgent")[0]["risks"] == ["homeless_tonight"]
+
+
+async def test_back_after_a_break_is_offered_to_carry_on_where_they_left_off(handoff):
+    paused = {**PLAYBACK, "triage_stage": "resume", "paused_stage": "explore", "asking_area": "work"}
+    said, messages, _ = await converse(tracker("hello?", "greet", paused))
+    assert said == ["utter_welcome_back_mid_conversation"]
+    said, _, slots = await converse(tracker("yes", "affirm", paused))
+    assert said == ["utter_explore_work"] and slots["triage_stage"] == "explore"

@@ -1,0 +1,31 @@
+"""Reading how a resident can be reached safely from their own words."""
+import pytest
+
+from actions import contact
+
+
+@pytest.mark.parametrize("text, phone", [
+    ("07700 900123", "07700900123"), ("call me on +44 7700 900123 pls", "+447700900123"),
+    ("my number is 020 7946 0999", "02079460999"),
+])
+def test_a_phone_number_is_found_in_plain_words(text, phone):
+    assert contact.parse(text).phone == phone
+
+
+def test_an_email_is_found():
+    assert contact.parse("email is sam.k+advice@example.com thanks").email == "sam.k+advice@example.com"
+
+
+@pytest.mark.parametrize("text, avoid", [
+    ("don't text me, he reads my phone", ["text"]),
+    ("please dont ring me at home, email only", ["call"]),
+    ("he goes through my messages", ["text"]),
+    ("07700900123 is fine", []),
+])
+def test_unsafe_ways_to_reach_someone_are_recorded(text, avoid):
+    assert contact.parse(text).avoid == avoid
+
+
+def test_the_safe_contact_note_says_what_never_to_use():
+    assert contact.safe_note(["text", "letter"]) == "Do not text; do not send letters"
+    assert contact.safe_note([]) is None
