@@ -53,7 +53,7 @@ train: $(RASA_VENV)/.installed ## train the Rasa model if its inputs changed (ca
 
 validate: $(RASA_VENV)/.installed ## check the training data and domain
 	@$(RASA_PY) -m bot.pipeline > /dev/null
-	$(RASA_PY) -m rasa data validate --fail-on-warnings
+	@$(RASA_PY) -m bot.validate
 
 run: setup ## run the whole stack (Rasa, actions, handoff, web chat, worker app); Ctrl-C stops it
 	@$(RASA_PY) -m bot.stack
@@ -68,6 +68,9 @@ test-handoff: $(HANDOFF_VENV)/.installed ## the handoff service's tests
 
 test-rasa: setup ## the Rasa side: components, actions, conversations end to end
 	RASA_MODEL=$$($(RASA_PY) -m bot.train --path) $(RASA_PY) -m pytest tests -q --ignore=tests/handoff
+
+eval: setup ## NLU on held-out data (intent F1, need F1), risk recall and false alarms
+	@$(RASA_PY) -m bot.evaluate
 
 lint: $(RASA_VENV)/.installed
 	$(RASA_PY) -m compileall -q bot actions

@@ -115,6 +115,13 @@ class Stack:
             os.killpg(process.popen.pid, signal.SIGKILL)
             process.popen.wait()
 
+    def restart(self, name: str, timeout: float = 240.0) -> None:
+        """Start a stopped process again with its original command, and wait until it answers."""
+        old = self.processes[name]
+        self.stop_process(name)
+        self.start_process(Process(old.name, old.command, old.ready_url, old.log))
+        self._wait_ready(self.processes[name], time.monotonic() + timeout)
+
     def stop(self) -> None:
         for name in ("rasa", "actions", "handoff"):
             self.stop_process(name)

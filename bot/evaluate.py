@@ -1,0 +1,128 @@
+"""Evaluate the trained model on data it never saw (make eval).
+
+Prints intent F1 and `need` entity F1 on tests/nlu_holdout/, and risk recall and false-alarm
+rate on tests/safeguarding/phrases.yml. Nothing here is used in training.
+
+    python -m bot.evaluate [MODEL]
+"""
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+from collections import Counter
+from pathlib import Path
+from typing import Any, Dict, Iterable, List, Sequence, Set, Tuple
+
+import yaml
+
+from bot.settings import PROJECT_ROOT
+from bot.taxonomy import RISK_IDS, risk_of_intent
+
+HOLDOUT = PROJECT_ROOT / "tests" / "nlu_holdout"
+SAFEGUARDING = PROJECT_ROOT / "tests" / "safeguarding" / "phrases.yml"
+
+
+class Parser:
+    """The trained model's NLU, in process (the same pipeline `/model/parse` runs)."""
+
+    def __init__(self, model: Path) -> None:
+        from rasa.core.agent import Agent
+
+        self._agent = Agent.load(str(model))
+
+    async def parse(self, text: str) -> Dict[str, Any]:
+        return await self._agent.parse_message(text)
+
+    async def parse_all(self, texts: Iterable[str]) -> List[Dict[str, Any]]:
+        return [await self.parse(t) for t in texts]
+
+
+def needs_of(parsed: Dict[str, Any]) -> Set[str]:
+    return {e["value"] for e in parsed.get("entities", []) if e["entity"] == "need"}
+
+
+def risks_of(parsed: Dict[str, Any]) -> Set[str]:
+    """Risks the assistant acts on: risk entities, and the risk that leads the intent."""
+    found = {e["value"] for e in parsed.get("entities", []) if e["entity"] == "risk"}
+    intent_risk = risk_of_intent((parsed.get("intent") or {}).get("name") or "")
+    return found | ({intent_risk} if intent_risk else set())
+
+
+def holdout_examples() -> List[Tuple[str, str, Set[str]]]:
+    """(text, intent, need ids) for every held-out example."""
+    from rasa.shared.nlu.training_data.loading import load_data
+
+    data = load_data(str(HOLDOUT))
+    return [(m.get("text"), m.get("intent"),
+             {e.get("role") for e in m.get("entities", []) if e.get("entity") == "need"})
+            for m in data.intent_examples]
+
+
+def safeguarding_phrases() -> Tuple[Dict[str, List[str]], List[str]]:
+    content = yaml.safe_load(SAFEGUARDING.read_text())
+    return content["risks"], content["near_misses"]
+
+
+def f1(true_positive: int, false_positive: int, false_negative: int) -> float:
+    precision = true_positive / (true_positive + false_positive) if true_positive + false_positive else 1.0
+    recall = true_positive / (true_positive + false_negative) if true_positive + false_negative else 1.0
+    return 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+
+
+def intent_f1(gold: Sequence[str], predicted: Sequence[str]) -> Tuple[float, float]:
+    """(weighted F1, macro F1) over intents."""
+    labels = sorted(set(gold))
+    scores, support = [], Counter(gold)
+    for label in labels:
+        tp = sum(g == p == label for g, p in zip(gold, predicted))
+        fp = sum(p == label and g != label for g, p in zip(gold, predicted))
+        fn = sum(g == label and p != label for g, p in zip(gold, predicted))
+        scores.append(f1(tp, fp, fn))
+    weighted = sum(s * support[l] for s, l in zip(scores, labels)) / len(gold)
+    return weighted, sum(scores) / len(scores)
+
+
+async def evaluate(model: Path) -> Dict[str, Any]:
+    parser = Parser(model)
+    examples = holdout_examples()
+    parsed = await parser.parse_all(t for t, _, _ in examples)
+    gold_intents = [i for _, i, _ in examples]
+    predicted = [p["intent"]["name"] for p in parsed]
+    weighted, macro = intent_f1(gold_intents, predicted)
+    tp = fp = fn = 0
+    for (_, _, gold), p in zip(examples, parsed):
+        found = needs_of(p)
+        tp, fp, fn = tp + len(found & gold), fp + len(found - gold), fn + len(gold - found)
+    risks, near_misses = safeguarding_phrases()
+    recall = {}
+    for risk, phrases in risks.items():
+        results = await parser.parse_all(phrases)
+        recall[risk] = (sum(risk in risks_of(r) for r in results), len(phrases),
+                        sum(bool(risks_of(r)) for r in results))
+    alarms = [text for text, r in zip(near_misses, await parser.parse_all(near_misses)) if risks_of(r)]
+    return {
+        "holdout_examples": len(examples),
+        "intent_f1_weighted": round(weighted, 3), "intent_f1_macro": round(macro, 3),
+        "need_entity_f1": round(f1(tp, fp, fn), 3),
+        "need_precision": round(tp / (tp + fp), 3) if tp + fp else 1.0,
+        "need_recall": round(tp / (tp + fn), 3) if tp + fn else 1.0,
+        "risk_recall_same_id": {k: f"{v[0]}/{v[1]}" for k, v in recall.items()},
+        "risk_recall_any_risk": round(sum(v[2] for v in recall.values()) / sum(v[1] for v in recall.values()), 3),
+        "risk_recall": round(sum(v[0] for v in recall.values()) / sum(v[1] for v in recall.values()), 3),
+        "false_alarm_rate": round(len(alarms) / len(near_misses), 3),
+        "false_alarms": alarms,
+        "intent_confusions": Counter(f"{g} -> {p}" for g, p in zip(gold_intents, predicted) if g != p).most_common(12),
+    }
+
+
+def main(argv: List[str]) -> int:
+    from bot import train
+
+    model = Path(argv[0]) if argv else train.model_path()
+    print(json.dumps(asyncio.run(evaluate(model)), indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
