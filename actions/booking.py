@@ -132,6 +132,8 @@ async def no_time_fits(turn: "Conversation") -> None:
     from actions.safeguarding import alert_duty_worker
 
     delivered = await alert_duty_worker(turn, callback_requested=True)
+    if delivered:
+        await store_handoff(turn)  # the team calling back should know the story too
     turn.say("utter_no_time_fits" if delivered else "utter_service_unavailable")
     turn.move_to(CALLBACK)
 

@@ -39,13 +39,16 @@ async def alert_duty_worker(turn: Any, callback_requested: bool) -> bool:
     """Tell the handoff service (which knows who is on duty). False if it could not be reached."""
     who = identity(turn.tracker)
     try:
-        await HandoffClient().raise_urgent({
+        raised = await HandoffClient().raise_urgent({
             "conversation_id": turn.tracker.sender_id,
             "channel": who["channel"],
             "risks": turn.slot("risks") or [],
             "callback_requested": callback_requested,
             "resident": {"identity": who["identity"], "preferred_contact": who["channel"]},
         })
+        if not turn.slot("handoff_id") and raised.get("handoff_id") is not None:
+            # the alert opened this conversation's handoff: the summary completes that one
+            turn.set("handoff_id", str(raised["handoff_id"]))
         return True
     except (HandoffUnavailable, HandoffRejected) as error:
         logger.error("urgent alert not delivered for a conversation: %s", error)

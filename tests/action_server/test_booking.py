@@ -76,6 +76,7 @@ async def test_none_of_these_times_takes_a_call_back_and_tells_the_duty_worker(h
     said, _, slots = await converse(tracker("none of these", "deny", offered(handoff)))
     assert said == ["utter_no_time_fits"]
     assert handoff.sent("/api/v1/urgent")[0]["callback_requested"] is True
+    assert handoff.sent("/api/v1/handoffs/55")[0]["needs"][0]["id"] == "benefits"
 
 
 async def test_a_down_handoff_service_is_explained_kindly_and_quickly(handoff):

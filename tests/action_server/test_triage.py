@@ -152,6 +152,8 @@ async def test_the_urgent_action_records_the_risk_and_alerts_without_speaking(ha
     assert dispatcher.messages == []
     assert slot_values(events)["risks"] == ["homeless_tonight"]
     assert handoff.sent("/api/v1/urgent")[0]["risks"] == ["homeless_tonight"]
+    # the later booking summary completes this same handoff rather than opening a second
+    assert slot_values(events)["handoff_id"] == "55"
 
 
 async def test_back_after_a_break_is_offered_to_carry_on_where_they_left_off(handoff):
