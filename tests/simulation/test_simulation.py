@@ -1,0 +1,85 @@
+"""A subset of the scripted residents against the real stack, with asserted floors.
+
+The subset and the floors were fixed when the residents were written, before any run: one
+resident per presenting issue, together hiding benefits, money, food and fuel, mental health,
+housing conditions, childcare, work and gambling behind their stories. None of them has a risk,
+so any risk response is a false alarm. The full set and the stricter targets run in
+`python -m tests.simulation.simulator --start-stack` (make eval).
+
+Run: RASA_MODEL=<model> SPACY_MODEL_PATH=$PWD/.data/spacy/en_triage \
+         .venv-rasa/bin/python -m pytest tests/simulation -q -s
+"""
+from __future__ import annotations
+
+import asyncio
+from typing import List
+
+import pytest
+
+from bot.stack import Stack
+from tests.e2e.conftest import stack  # noqa: F401  (the real stack on free ports)
+from tests.simulation.simulator import Result, load_residents, report, run_all, totals
+
+SUBSET = (
+    "r01_tanya",    # rent arrears; hidden: benefits, money_management
+    "r02_abdul",    # council tax; hidden: mental_health, food_fuel
+    "r03_kasia",    # section 21; hidden: housing_conditions, childcare, employment
+    "r06_mehmet",   # debt; hidden: substance_use (gambling)
+    "r11_lee",      # gas and electric; hidden: employment, childcare
+    "r20_dritan",   # universal credit stopped; hidden: housing_conditions
+)
+RECALL_FLOOR = 0.8
+PRECISION_FLOOR = 0.8
+MEDIAN_TURNS_CEILING = 14
+
+
+@pytest.fixture(scope="module")
+def results(stack: Stack) -> List[Result]:  # noqa: F811
+    residents = [r for r in load_residents() if r.id in SUBSET]
+    assert [r.id for r in residents] == list(SUBSET)
+    ran = asyncio.run(run_all(stack.url("rasa"), stack.url("handoff"),
+                              stack.env["HANDOFF_API_TOKEN"], residents))
+    print("\n" + report(ran))
+    return ran
+
+
+def test_every_resident_reaches_a_confirmed_booking(results: List[Result]):
+    not_booked = {r.resident.id: r.stopped or r.error for r in results if not r.booked}
+    assert not not_booked, "\n\n".join(
+        r.format_transcript() for r in results if r.resident.id in not_booked)
+
+
+def test_no_risk_response_to_a_resident_without_risk(results: List[Result]):
+    alarms = {r.resident.id: r.false_alarms for r in results if r.false_alarms}
+    assert not alarms
+
+
+def test_needs_recall_floor(results: List[Result]):
+    assert totals(results).recall >= RECALL_FLOOR
+
+
+def test_needs_precision_floor(results: List[Result]):
+    assert totals(results).precision >= PRECISION_FLOOR
+
+
+def test_median_turns_to_a_booking(results: List[Result]):
+    median = totals(results).median_turns
+    assert median is not None and median <= MEDIAN_TURNS_CEILING
+
+
+def test_every_domain_response_is_recognised_from_its_text():
+    """The simulator tells each bot message's response apart (no stack needed)."""
+    import re
+
+    import yaml
+
+    from tests.simulation.simulator import DOMAIN_FILE, load_templates, recognise
+
+    templates = load_templates()
+    responses = yaml.safe_load(DOMAIN_FILE.read_text())["responses"]
+    for name, variants in responses.items():
+        for variant in variants:
+            text = re.sub(r"\{\w+\}", "Sam Jones", variant["text"])
+            found, _ = recognise(text, templates)
+            same_text = {n for n, vs in responses.items() for v in vs if v["text"] == variant["text"]}
+            assert found in same_text, (name, found)
