@@ -100,11 +100,14 @@ class FakeProvider:
     base: str = ""
     calls: List[Dict[str, Any]] = field(default_factory=list)
     fail_next: List[int] = field(default_factory=list)
+    slow_next: List[float] = field(default_factory=list)  # seconds to wait before answering
     attempts: int = 0
 
     async def handle(self, request: web.Request) -> web.Response:
         self.attempts += 1
         raw = await request.read()
+        if self.slow_next:
+            await asyncio.sleep(self.slow_next.pop(0))
         record = {"method": request.method, "path": request.path,
                   "authorization": request.headers.get("Authorization"),
                   "content_type": request.content_type}
