@@ -29,6 +29,7 @@ class Parser:
     def __init__(self, model: Path) -> None:
         from rasa.core.agent import Agent
 
+        quiet()
         self._agent = Agent.load(str(model))
 
     async def parse(self, text: str) -> Dict[str, Any]:
@@ -116,9 +117,20 @@ async def evaluate(model: Path) -> Dict[str, Any]:
     }
 
 
+def quiet() -> None:
+    """Rasa logs every parse with its text at debug level: keep residents' words out of logs."""
+    import logging
+
+    from rasa.utils.log_utils import configure_structlog
+
+    logging.basicConfig(level=logging.WARNING)
+    configure_structlog(logging.WARNING)
+
+
 def main(argv: List[str]) -> int:
     from bot import train
 
+    quiet()
     model = Path(argv[0]) if argv else train.model_path()
     print(json.dumps(asyncio.run(evaluate(model)), indent=2))
     return 0

@@ -1,7 +1,9 @@
 """Train the Rasa model only when its inputs changed: the model file is named by their hash.
 
-Inputs: config.yml, domain.yml, everything under data/, the custom components in bot/, the
-spaCy pipeline's cue fingerprint, and the settings substituted into config/domain at training.
+Inputs: config.yml, domain.yml, everything under data/, the modules the model runs (the NLU
+component and the taxonomy it reads), the spaCy pipeline's cue fingerprint (cue files and the
+builder), and the settings substituted into config/domain at training. The launcher, eval and
+channels are not inputs: changing them must not cost a retrain.
 
     python -m bot.train            # prints the model path, training first if needed
     python -m bot.train --path     # only prints where the model for these inputs lives
@@ -24,10 +26,13 @@ TRAINING_SETTINGS = ("SPACY_MODEL_PATH", "SERVICE_PHONE", "COUNCIL_EMERGENCY_HOU
                      "COUNCIL_CHILDREN_LINE", "COUNCIL_SUPPORT_LINE")
 
 
+MODEL_MODULES = ("cue_extractor.py", "taxonomy.py")
+
+
 def training_inputs() -> List[Path]:
     files = [ROOT / "config.yml", ROOT / "domain.yml"]
     files += sorted(p for p in (ROOT / "data").rglob("*") if p.is_file())
-    files += sorted((ROOT / "bot").glob("*.py"))
+    files += [ROOT / "bot" / name for name in MODEL_MODULES]
     return files
 
 
