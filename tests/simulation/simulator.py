@@ -69,12 +69,16 @@ WRONG_WORDS: Dict[str, str] = {
     "substance_use": "drinking",
     "childcare": "childcare",
     "mental_health": "mental health",
-    "domestic_abuse": "abuse, im safe at home",
+    "domestic_abuse": "abuse",
     "immigration": "immigration",
     "housing_conditions": "repairs",
     "food_fuel": "food and gas",
 }
 THATS_ALL = "no thats everything"
+# Nobody gives the same answer to the same question a third time (e.g. a false alarm that
+# fires on it each time the question is asked again): they let it go instead.
+LET_IT_GO = "never mind, lets carry on"
+MAX_SAME_ANSWER = 2
 RISK_PREFIX = "utter_risk_"
 CALLBACK_OFFER = "utter_offer_urgent_callback"
 # Bot messages after which the resident has nothing more to say.
@@ -229,6 +233,7 @@ class Talk:
         self.sorry_said = False
         self.repeated_default = False
         self.last_said = resident.opening
+        self.given: Dict[Tuple[str, str], int] = {}
 
     # each returns the resident's next message
     def tap(self, buttons: List[Dict[str, str]], title: str = "", payload_has: str = "") -> Optional[str]:
@@ -369,7 +374,9 @@ def next_message(result: Result, talk: Talk, replies: List[Dict[str, Any]],
     for message in reversed(messages):
         said = talk.reply(message)
         if said is not None:
-            return said
+            key = (message.name or "", said)
+            talk.given[key] = talk.given.get(key, 0) + 1
+            return said if talk.given[key] <= MAX_SAME_ANSWER else LET_IT_GO
     names = {m.name for m in messages}
     if names & ENDINGS:
         result.stopped = "ended: " + ", ".join(sorted(n for n in names & ENDINGS))
@@ -417,7 +424,8 @@ class Totals:
     median_turns: Optional[float]
     max_turns: Optional[int]
     not_booked: int
-    false_alarms: int
+    false_alarms: int          # risk responses shown to residents without that risk
+    false_alarm_residents: int
     residents: int
 
     @property
@@ -438,7 +446,15 @@ def totals(results: Sequence[Result]) -> Totals:
                   max_turns=max(turns) if turns else None,
                   not_booked=sum(1 for r in results if not r.booked),
                   false_alarms=sum(len(r.false_alarms) for r in results),
+                  false_alarm_residents=sum(1 for r in results if r.false_alarms),
                   residents=len(results))
+
+
+def counted(names: Sequence[str]) -> str:
+    seen: Dict[str, int] = {}
+    for name in names:
+        seen[name] = seen.get(name, 0) + 1
+    return ", ".join(f"{n} x{c}" if c > 1 else n for n, c in seen.items())
 
 
 def report(results: Sequence[Result]) -> str:
@@ -453,9 +469,9 @@ def report(results: Sequence[Result]) -> str:
         lines.append(f"{r.resident.id:<14} {'yes' if r.booked else 'NO':>6} {turns:>5}  {needs}")
         notes = []
         if r.false_alarms:
-            notes.append("FALSE ALARM " + ", ".join(r.false_alarms))
+            notes.append("FALSE ALARM " + counted(r.false_alarms))
         elif r.risk_responses:
-            notes.append("risk response (expected) " + ", ".join(r.risk_responses))
+            notes.append("risk response (expected) " + counted(r.risk_responses))
         if r.unrecognised:
             notes.append(f"unrecognised bot messages: {r.unrecognised}")
         if not r.booked and r.stopped:
@@ -472,7 +488,7 @@ def report(results: Sequence[Result]) -> str:
         f"needs precision  {t.precision:.3f}  (target >= {TARGETS['precision']:.2f})",
         f"turns to booking median {median} (target <= {TARGETS['median_turns']}), max {t.max_turns}",
         f"not booked       {t.not_booked}",
-        f"false alarms     {t.false_alarms}",
+        f"false alarms     {t.false_alarms} risk responses to {t.false_alarm_residents} residents without that risk",
         "targets " + ("met" if t.meets_targets else "NOT met"),
     ]
     return "\n".join(lines)
