@@ -31,7 +31,8 @@ def test_a_resident_chats_clicks_a_button_and_keeps_the_history(stack: Stack, tm
         browser = p.chromium.launch(executable_path=CHROMIUM, args=[
             "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"])
         try:
-            page = browser.new_page(viewport={"width": 390, "height": 844})  # a phone
+            context = browser.new_context(viewport={"width": 390, "height": 844})  # a phone
+            page = context.new_page()
             problems = []
             page.on("pageerror", lambda error: problems.append(str(error)))
             page.on("requestfailed", lambda request: problems.append(request.url))
@@ -73,10 +74,12 @@ def test_a_resident_chats_clicks_a_button_and_keeps_the_history(stack: Stack, tm
 
             bot_messages = page.locator(".tc-bot").count()
             page.get_by_role("button", name="Talk to a person").click()
-            expect(page.locator(".tc-bot")).to_have_count(bot_messages + 1, timeout=30_000)
+            expect(page.locator(".tc-bot").nth(bot_messages)).to_be_visible(timeout=30_000)
+            expect(page.locator(".tc-typing")).to_be_hidden()
 
             # the widget, embedded in another page of the same site, continues the conversation
-            demo = browser.new_page(viewport={"width": 1280, "height": 800})
+            demo = context.new_page()  # the same browser profile (localStorage)
+            demo.set_viewport_size({"width": 1280, "height": 800})
             demo.goto(stack.url("rasa") + "/webhooks/webchat/widget-demo.html")
             bubble = demo.get_by_role("button", name="Chat with us")
             bubble.click()
