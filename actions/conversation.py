@@ -14,6 +14,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.resident import Message
 
 MAX_REPROMPTS = 1  # a question is asked at most twice, never a third time
+OUR_ACTIONS = {"action_converse", "action_raise_urgent"}
 
 
 class Conversation:
@@ -51,6 +52,21 @@ class Conversation:
         if quote and self.slot("consent") is not False:
             self.set("in_their_words", list(self.slot("in_their_words") or []) + [quote])
         return new
+
+    @property
+    def back_after_a_break(self) -> bool:
+        """First message of a new session in a conversation that had earlier sessions.
+
+        Detected here rather than in a custom action_session_start: that action runs before
+        every new conversation, and if the action server were down it would take the risk
+        rules down with it. Rasa's default session start carries the slots over.
+        """
+        events = self.tracker.events
+        starts = [i for i, e in enumerate(events) if e.get("event") == "session_started"]
+        if not starts or not any(e.get("event") == "user" for e in events[: starts[-1]]):
+            return False
+        return not any(e.get("event") == "action" and e.get("name") in OUR_ACTIONS
+                       for e in events[starts[-1]:])
 
     @property
     def declined_needs(self) -> List[str]:

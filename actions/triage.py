@@ -38,6 +38,12 @@ class ActionConverse(Action):
                   domain: Dict[str, Any]) -> List[EventType]:
         turn = Conversation(dispatcher, tracker)
         intent = turn.message.intent
+        if turn.back_after_a_break:
+            if turn.stage == booking.BOOKED:
+                turn.set("returning", True)
+            elif turn.stage not in (NEW, RESUME, booking.CALLBACK):
+                turn.set("paused_stage", turn.stage)
+                turn.move_to(RESUME)
         if safeguarding.answering_callback_offer(tracker) and intent in ("affirm", "deny", "skip"):
             if intent == "affirm":
                 delivered = await safeguarding.alert_duty_worker(turn, callback_requested=True)

@@ -18,7 +18,7 @@ def parse(nlp, text: str, intent: Optional[Dict[str, Any]] = None,
     message.set(INTENT, intent or {"name": "inform", "confidence": 0.9})
     message.set(INTENT_RANKING_KEY, [intent or {"name": "inform", "confidence": 0.9}])
     message.set(ENTITIES, entities or [])
-    CueEntityExtractor({"intent_risk_threshold": threshold}).process([message])
+    CueEntityExtractor({"intent_risk_threshold": threshold, "need_role_threshold": 0.6}).process([message])
     return message
 
 
@@ -78,3 +78,12 @@ def test_an_unsure_learned_risk_intent_gives_no_risk_entity(nlp):
     message = parse(nlp, "everything is a bit much",
                     intent={"name": "risk_suicide_self_harm", "confidence": 0.3})
     assert values(message, "risk") == []
+
+
+def test_a_learned_need_whose_role_is_a_guess_is_dropped(nlp):
+    learned = [{"entity": "need", "role": "housing_conditions", "confidence_role": 0.35,
+                "value": "june", "start": 30, "end": 34, "extractor": "DIETClassifier"},
+               {"entity": "need", "role": "childcare", "confidence_role": 0.9,
+                "value": "nursery", "start": 0, "end": 7, "extractor": "DIETClassifier"}]
+    message = parse(nlp, "nursery costs went up in june", entities=learned)
+    assert values(message, "need") == ["childcare"]

@@ -16,7 +16,7 @@ def test_the_test_stories_pass_with_the_trained_model(tmp_path: Path):
     result = subprocess.run(
         [sys.executable, "-m", "rasa", "test", "core", "--model", str(model),
          "--stories", "tests/stories", "--out", str(tmp_path), "--fail-on-prediction-errors",
-         "--no-plot"],
+         "--successes", "--no-plot"],
         cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=900)
     failed = tmp_path / "failed_test_stories.yml"
     detail = failed.read_text() if failed.exists() else result.stdout[-3000:] + result.stderr[-3000:]

@@ -162,3 +162,25 @@ async def test_back_after_a_break_is_offered_to_carry_on_where_they_left_off(han
     assert said == ["utter_welcome_back_mid_conversation"]
     said, _, slots = await converse(tracker("yes", "affirm", paused))
     assert said == ["utter_explore_work"] and slots["triage_stage"] == "explore"
+
+
+def session_break(stage_slots):
+    """Events of a conversation that had a session, then a new one started just now."""
+    return [{"event": "user", "text": "earlier", "parse_data": {}},
+            {"event": "action", "name": "action_converse"},
+            {"event": "session_started"}]
+
+
+async def test_the_first_message_after_a_break_offers_to_carry_on(handoff):
+    state = {**PLAYBACK, "triage_stage": "explore", "asking_area": "work"}
+    said, _, slots = await converse(tracker("hi", "greet", state, events=session_break(state)))
+    assert said == ["utter_welcome_back_mid_conversation"]
+    assert slots["paused_stage"] == "explore" and slots["triage_stage"] == "resume"
+
+
+async def test_a_break_within_a_session_changes_nothing(handoff):
+    state = {**STORY, "triage_stage": "explore", "needs": ["benefits"], "explored_areas": ["money"]}
+    events = [{"event": "session_started"}, {"event": "user", "text": "x", "parse_data": {}},
+              {"event": "action", "name": "action_converse"}]
+    said, _, slots = await converse(tracker("no", "deny", state, events=events))
+    assert "paused_stage" not in slots and said[0].startswith("utter_explore")
