@@ -4,7 +4,7 @@ from __future__ import annotations
 import uuid
 
 from bot.stack import Stack
-from tests.e2e.test_walking_skeleton import button, handoffs, say, texts
+from tests.e2e.journey import button, handoffs, reach_the_times, say, texts
 
 
 async def start_story(stack: Stack, sender: str) -> list:
@@ -32,12 +32,7 @@ async def test_a_risk_in_the_middle_of_the_questions_is_met_at_once_then_we_carr
 
 async def test_a_risk_in_the_middle_of_booking_is_met_at_once(stack: Stack):
     sender = f"resident-{uuid.uuid4().hex[:8]}"
-    await start_story(stack, sender)
-    replies = await say(stack, sender, "can i just talk to a real person")
-    assert "How would you like to talk" in texts(replies)
-    replies = await say(stack, sender, button(replies, "Phone"))
-    assert "Which of these times" in texts(replies)
-
+    await reach_the_times(stack, sender)
     replies = await say(stack, sender, "the bailiffs are coming tomorrow morning to change the locks")
     assert "0808 800 4444" in texts(replies)  # Shelter's helpline
     stored = (await handoffs(stack, sender))[0]

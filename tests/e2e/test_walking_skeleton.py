@@ -3,45 +3,16 @@ from __future__ import annotations
 
 import re
 import uuid
-from typing import Any, Dict, List
+from typing import Any, Dict
 
 import aiohttp
 
 from bot.stack import Stack
+from tests.e2e.journey import button, handoffs, say, texts
 
 CONTRACT_FIELDS = {"id", "conversation_id", "channel", "created_at", "presenting_issue", "needs",
                    "priority_need", "urgent", "risks", "in_their_words", "what_they_want",
                    "resident", "consent", "worker", "appointment"}
-
-
-async def say(stack: Stack, sender: str, text: str) -> List[Dict[str, Any]]:
-    async with aiohttp.ClientSession() as http:
-        async with http.post(stack.url("rasa") + "/webhooks/rest/webhook",
-                             json={"sender": sender, "message": text}) as response:
-            assert response.status == 200
-            return await response.json()
-
-
-def texts(replies: List[Dict[str, Any]]) -> str:
-    return " ".join(r.get("text", "") for r in replies)
-
-
-async def handoffs(stack: Stack, sender: str) -> List[Dict[str, Any]]:
-    headers = {"Authorization": f"Bearer {stack.env['HANDOFF_API_TOKEN']}"}
-    async with aiohttp.ClientSession(headers=headers) as http:
-        async with http.get(stack.url("handoff") + "/api/v1/handoffs",
-                            params={"conversation_id": sender}) as response:
-            assert response.status == 200
-            return await response.json()
-
-
-def button(replies: List[Dict[str, Any]], title: str) -> str:
-    """The payload of the button a resident would tap."""
-    for reply in replies:
-        for b in reply.get("buttons", []):
-            if b["title"].lower().startswith(title.lower()):
-                return b["payload"]
-    raise AssertionError(f"no button {title!r} in {texts(replies)!r}")
 
 
 async def test_rent_arrears_to_a_booked_worker_and_a_stored_handoff(stack: Stack):
