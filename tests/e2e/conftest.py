@@ -62,7 +62,7 @@ def trained_model() -> Path:
     return model
 
 
-@pytest.fixture(scope="module", params=BACKENDS)
+@pytest.fixture(scope="session", params=BACKENDS)
 def stack(request, tmp_path_factory) -> Iterator[Stack]:
     overrides: Dict[str, str] = {
         "DATA_DIR": str(tmp_path_factory.mktemp("data")),
