@@ -21,6 +21,9 @@ from bot.taxonomy import RISK_IDS, risk_of_intent
 
 HOLDOUT = PROJECT_ROOT / "tests" / "nlu_holdout"
 SAFEGUARDING = PROJECT_ROOT / "tests" / "safeguarding" / "phrases.yml"
+# Written blind (its author saw no training data or cues) and never used to tune anything:
+# the honest figure for phrasings nobody here has seen.
+BLIND = PROJECT_ROOT / "tests" / "safeguarding" / "blind.yml"
 
 
 class Parser:
@@ -68,9 +71,29 @@ def holdout_examples() -> List[Tuple[str, str, Set[str]]]:
             for m in data.intent_examples]
 
 
-def safeguarding_phrases() -> Tuple[Dict[str, List[str]], List[str]]:
-    content = yaml.safe_load(SAFEGUARDING.read_text())
+def safeguarding_phrases(path: Path = SAFEGUARDING) -> Tuple[Dict[str, List[str]], List[str]]:
+    content = yaml.safe_load(path.read_text())
     return content["risks"], content["near_misses"]
+
+
+async def risk_figures(parser: Parser, path: Path) -> Dict[str, Any]:
+    risks, near_misses = safeguarding_phrases(path)
+    recall = {}
+    for risk, phrases in risks.items():
+        results = await parser.parse_all(phrases)
+        recall[risk] = (sum(risk in risks_of(r) for r in results), len(phrases),
+                        sum(bool(risks_of(r)) for r in results),
+                        [t for t, r in zip(phrases, results) if risk not in risks_of(r)])
+    alarms = [text for text, r in zip(near_misses, await parser.parse_all(near_misses)) if risks_of(r)]
+    total = sum(v[1] for v in recall.values())
+    return {
+        "risk_recall": round(sum(v[0] for v in recall.values()) / total, 3),
+        "risk_recall_any_risk": round(sum(v[2] for v in recall.values()) / total, 3),
+        "risk_recall_by_id": {k: f"{v[0]}/{v[1]}" for k, v in recall.items()},
+        "missed": {k: v[3] for k, v in recall.items() if v[3]},
+        "false_alarm_rate": round(len(alarms) / len(near_misses), 3),
+        "false_alarms": alarms,
+    }
 
 
 def f1(true_positive: int, false_positive: int, false_negative: int) -> float:
@@ -103,24 +126,16 @@ async def evaluate(model: Path) -> Dict[str, Any]:
     for (_, _, gold), p in zip(examples, parsed):
         found = needs_of(p)
         tp, fp, fn = tp + len(found & gold), fp + len(found - gold), fn + len(gold - found)
-    risks, near_misses = safeguarding_phrases()
-    recall = {}
-    for risk, phrases in risks.items():
-        results = await parser.parse_all(phrases)
-        recall[risk] = (sum(risk in risks_of(r) for r in results), len(phrases),
-                        sum(bool(risks_of(r)) for r in results))
-    alarms = [text for text, r in zip(near_misses, await parser.parse_all(near_misses)) if risks_of(r)]
+    figures = {"safeguarding_test_set": await risk_figures(parser, SAFEGUARDING)}
+    if BLIND.exists():
+        figures["safeguarding_blind_set"] = await risk_figures(parser, BLIND)
     return {
         "holdout_examples": len(examples),
         "intent_f1_weighted": round(weighted, 3), "intent_f1_macro": round(macro, 3),
         "need_entity_f1": round(f1(tp, fp, fn), 3),
         "need_precision": round(tp / (tp + fp), 3) if tp + fp else 1.0,
         "need_recall": round(tp / (tp + fn), 3) if tp + fn else 1.0,
-        "risk_recall_same_id": {k: f"{v[0]}/{v[1]}" for k, v in recall.items()},
-        "risk_recall_any_risk": round(sum(v[2] for v in recall.values()) / sum(v[1] for v in recall.values()), 3),
-        "risk_recall": round(sum(v[0] for v in recall.values()) / sum(v[1] for v in recall.values()), 3),
-        "false_alarm_rate": round(len(alarms) / len(near_misses), 3),
-        "false_alarms": alarms,
+        **figures,
         "intent_confusions": Counter(f"{g} -> {p}" for g, p in zip(gold_intents, predicted) if g != p).most_common(12),
     }
 
