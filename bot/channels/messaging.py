@@ -11,6 +11,7 @@ Message text and phone numbers are never logged: logs name channel and message i
 """
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 from dataclasses import dataclass, field
@@ -150,9 +151,19 @@ class MessagingInput(InputChannel):
         logger.info("%s: %s answered with %d message(s)", self.name(), mid, len(outgoing))
 
     async def join(self, timeout: float = 30.0) -> None:
-        """Wait for every queued message to be processed and its replies sent (tests)."""
+        """Wait for every queued message to be processed and its replies sent."""
         await self.inbound.join(timeout)
         await self.outbound.join(timeout)
+
+    def drain_on_stop(self, hook: Any, timeout: float = 10.0) -> None:
+        """On shutdown, give queued messages and replies a few seconds to finish."""
+
+        @hook.listener("before_server_stop")
+        async def drain(app: Any, loop: Any) -> None:
+            try:
+                await self.join(timeout)
+            except asyncio.TimeoutError:
+                logger.warning("%s: stopping with messages or replies still queued", self.name())
 
     def get_output_channel(self) -> OutputChannel:
         return ProactiveOutputChannel(self)

@@ -93,6 +93,7 @@ class TwilioInput(MessagingInput):
 
     def blueprint(self, on_new_message: OnNewMessage) -> Blueprint:
         hook = Blueprint(f"{self.name()}_webhook", __name__)
+        self.drain_on_stop(hook)
 
         @hook.route("/health", methods=["GET"])
         async def health(request: Request) -> HTTPResponse:

@@ -59,6 +59,7 @@ class Served:
     base: str
     bot: StubBot
     app: Sanic
+    server: Any = None
 
     def url(self, path: str) -> str:
         return self.base + path
@@ -83,7 +84,7 @@ async def serve():
         await server.after_start()
         await server.start_serving()
         servers.append(server)
-        return Served(f"http://127.0.0.1:{port}", bot, app)
+        return Served(f"http://127.0.0.1:{port}", bot, app, server)
 
     yield start
     for server in servers:

@@ -306,3 +306,21 @@ async def test_the_bot_failing_gets_an_apology_not_silence(serve, store, provide
     await channel.accept(Incoming(message_id="SMbroken", sender_id=RESIDENT, text="hi"), broken)
     await channel.join()
     assert "Sorry, something went wrong" in provider.calls[-1]["form"]["Body"]
+
+
+async def test_proactive_messages_go_out_formatted_and_remember_their_buttons(serve, store, provider):
+    channel = sms_channel(store, provider)
+    await channel.get_output_channel().send_response(RESIDENT, CONSENT[0])
+    await channel.join()
+    assert provider.calls[-1]["form"]["Body"].endswith('2 for "No, just book me in".')
+    assert await store.get_choices(RESIDENT) == CONSENT[0]["buttons"]
+
+
+async def test_queued_replies_are_sent_before_the_server_stops(serve, store, provider):
+    channel = sms_channel(store, provider)
+    served = await serve(channel)
+    served.bot.delay = 0.3
+    await deliver(served, channel, inbound("hello"))
+    assert provider.calls == []
+    await served.server.before_stop()  # what Sanic runs when Rasa is stopped
+    assert provider.delivered and provider.delivered[-1]["form"]["Body"] == "You said: hello"

@@ -67,7 +67,7 @@ def test_a_resident_chats_clicks_a_button_and_keeps_the_history(stack: Stack, tm
             expect(page.get_by_role("button", name="Yes, that's fine")).to_be_disabled()
 
             shot = tmp_path / "webchat.png"
-            page.screenshot(path=str(shot), full_page=True)
+            page.screenshot(path=str(shot))
             ARTIFACTS.mkdir(exist_ok=True)
             shutil.copy(shot, ARTIFACTS / "webchat.png")
             print(f"\nweb chat screenshot: {shot} (copied to {ARTIFACTS / 'webchat.png'})")
