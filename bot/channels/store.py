@@ -16,7 +16,7 @@ import json
 import logging
 import os
 import threading
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
