@@ -8,6 +8,8 @@ so any risk response is a false alarm. The full set and the stricter targets run
 
 Run: RASA_MODEL=<model> SPACY_MODEL_PATH=$PWD/.data/spacy/en_triage \
          .venv-rasa/bin/python -m pytest tests/simulation -q -s
+pytest.ini lists `simulation` under norecursedirs, so a plain `pytest tests` skips this module:
+it runs when named by path, as above.
 """
 from __future__ import annotations
 
