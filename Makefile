@@ -69,8 +69,9 @@ test-handoff: $(HANDOFF_VENV)/.installed ## the handoff service's tests
 test-rasa: setup ## the Rasa side: components, actions, conversations end to end
 	RASA_MODEL=$$($(RASA_PY) -m bot.train --path) $(RASA_PY) -m pytest tests -q --ignore=tests/handoff
 
-eval: setup ## NLU on held-out data (intent F1, need F1), risk recall and false alarms
+eval: setup ## held-out NLU (intent F1, need F1), risk recall/false alarms, the conversation simulator
 	@$(RASA_PY) -m bot.evaluate
+	@$(RASA_PY) -m tests.simulation.simulator --start-stack --model $$($(RASA_PY) -m bot.train --path)
 
 lint: $(RASA_VENV)/.installed
 	$(RASA_PY) -m compileall -q bot actions

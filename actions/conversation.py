@@ -5,12 +5,13 @@ build on what another handler decided a moment ago.
 """
 from __future__ import annotations
 
-from typing import Any, Dict, List
+from typing import Any, Dict, List, Sequence
 
 from rasa_sdk import Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.need import IMPLIED_BY_PRESENTING_ISSUE
 from actions.resident import Message
 
 MAX_REPROMPTS = 1  # a question is asked at most twice, never a third time
@@ -39,17 +40,25 @@ class Conversation:
     def say(self, response: str, **kwargs: Any) -> None:
         self.dispatcher.utter_message(response=response, **kwargs)
 
-    def absorb(self) -> List[str]:
-        """Keep what this message tells us: presenting issue, needs, a short quote. New needs."""
+    def absorb(self, not_these: Sequence[str] = ()) -> List[str]:
+        """Keep what this message tells us: presenting issue, needs, a short quote. New needs.
+
+        `not_these`: needs the message names but says are fine ("UC is ok, no problem").
+        """
+        known = list(self.slot("needs") or [])
         issue = self.message.presenting_issue
+        heard = [n for n in self.message.needs if n not in not_these]
         if issue and not self.slot("presenting_issue"):
             self.set("presenting_issue", issue)
-        known = list(self.slot("needs") or [])
-        new = [n for n in self.message.needs if n not in known and n not in self.declined_needs]
+            implied = IMPLIED_BY_PRESENTING_ISSUE.get(issue)
+            if implied:
+                heard.insert(0, implied)
+        new = [n for n in dict.fromkeys(heard) if n not in known and n not in self.declined_needs]
         if new:
             self.set("needs", known + new)
         quote = self.message.quote()
         if quote and self.slot("consent") is not False:
+            quote["needs"] = [n for n in quote["needs"] if n not in not_these]
             self.set("in_their_words", list(self.slot("in_their_words") or []) + [quote])
         return new
 

@@ -8,6 +8,7 @@ and childcare). We never ask about an area whose needs are all already known.
 """
 from __future__ import annotations
 
+import re
 from typing import Dict, List, Sequence, Tuple
 
 from bot.taxonomy import NEED_LABELS
@@ -130,6 +131,26 @@ MENTION_WORDS: Dict[str, Tuple[str, ...]] = {
     "housing_conditions": ("damp", "mould", "repair", "landlord", "state of"),
     "food_fuel": ("food", "gas", "electric", "heating"),
 }
+
+
+# A presenting issue that is itself a need: no need to ask about it to know it.
+IMPLIED_BY_PRESENTING_ISSUE: Dict[str, str] = {
+    "debt": "money_management",
+    "council_tax_arrears": "money_management",
+    "benefits_stopped": "benefits",
+}
+
+# "I have UC, is ok no problem": an answer that says an area is fine, with no sign of trouble.
+REASSURING = re.compile(r"\b(fine|ok|okay|alright|all good|no problems?|not really|managing|"
+                        r"sorted|no issues?|nothing wrong|all right|no worries|good)\b", re.I)
+TROUBLE = re.compile(r"\b(but|except|stopped|cut|cuts|can'?t|cannot|cant|struggl\w*|behind|late|"
+                     r"owe|owing|problems? with|sanction\w*|worr\w*|stress\w*|not enough|skint|"
+                     r"debt|arrears|lost|scared|afraid)\b", re.I)
+
+
+def reassuring(text: str) -> bool:
+    """Whether an answer says the area asked about is fine."""
+    return bool(REASSURING.search(text)) and not TROUBLE.search(text)
 
 
 def mentions(text: str, need_id: str) -> bool:

@@ -49,7 +49,10 @@ class ActionConverse(Action):
                 delivered = await safeguarding.alert_duty_worker(turn, callback_requested=True)
                 turn.say("utter_callback_confirmed" if delivered else "utter_callback_not_delivered")
             turn.say("utter_carry_on")
-            await ask_again(turn)
+            if turn.stage in (PRESENTING, STORY) and turn.slot("needs"):
+                await reflect_and_explore(turn)  # the message that raised the alarm told the story
+            else:
+                await ask_again(turn)
         elif intent == "bot_challenge":
             turn.say("utter_bot_challenge")
             await ask_again(turn)
@@ -165,7 +168,7 @@ async def explore_next(turn: Conversation) -> None:
             turn.say(f"utter_explore_{area}")
             return
     if "anything_else" not in asked:
-        remaining = need.areas_to_explore(turn.slot("presenting_issue"), known, asked, limit=3)
+        remaining = need.areas_to_explore(turn.slot("presenting_issue"), known, asked, limit=4)
         if remaining:
             turn.set("explored_areas", asked + ["anything_else"])
             turn.set("asking_area", None)
@@ -176,7 +179,9 @@ async def explore_next(turn: Conversation) -> None:
 
 
 async def on_explore(turn: Conversation) -> None:
-    turn.absorb()
+    area = turn.slot("asking_area")
+    fine = need.AREAS.get(area, ()) if area and need.reassuring(turn.message.text) else ()
+    turn.absorb(not_these=fine)
     if turn.message.intent == "nothing_else":
         await playback(turn)  # they have told us what matters; stop asking
     else:
@@ -195,13 +200,23 @@ async def playback(turn: Conversation) -> None:
     turn.say("utter_playback", needs_heard=need.plain_list([need.plain(n) for n in needs]))
 
 
+def wrongly_heard(turn: Conversation) -> List[str]:
+    """Needs the resident says we got wrong: "no, not the drinking", "its not the benefits"."""
+    if not _negates(turn.message.text):
+        return []
+    known = turn.slot("needs") or []
+    named = [n for n in turn.message.needs if n in known]
+    return named or [n for n in known if need.mentions(turn.message.text, n)]
+
+
 async def on_playback(turn: Conversation) -> None:
     message = turn.message
-    if message.intent == "affirm" or message.intent in ("skip", "nothing_else"):
-        await ask_priority(turn)
-    elif message.intent == "deny" and message.needs:
-        remove(turn, message.needs)  # "no, not the drinking"
+    wrong = wrongly_heard(turn)
+    if wrong:
+        remove(turn, wrong)  # "no, not the drinking", whatever intent the words were given
         await after_correction(turn)
+    elif message.intent == "affirm" or message.intent in ("skip", "nothing_else"):
+        await ask_priority(turn)
     elif message.intent == "deny":
         turn.say("utter_ask_correction")
         turn.move_to(CORRECT)
@@ -222,9 +237,9 @@ async def on_correct(turn: Conversation) -> None:
     if message.intent in SKIPPING and not message.needs:
         await ask_priority(turn)
         return
-    negated = message.needs if _negates(message.text) else []
-    if negated:
-        remove(turn, negated)
+    wrong = wrongly_heard(turn)
+    if wrong:
+        remove(turn, wrong)
     else:
         turn.absorb()
     await after_correction(turn)

@@ -184,3 +184,42 @@ async def test_a_break_within_a_session_changes_nothing(handoff):
               {"event": "action", "name": "action_converse"}]
     said, _, slots = await converse(tracker("no", "deny", state, events=events))
     assert "paused_stage" not in slots and said[0].startswith("utter_explore")
+
+
+async def test_a_correction_counts_whatever_intent_the_words_were_given(handoff):
+    said, _, slots = await converse(tracker("no not the benefits", "inform", PLAYBACK, [need("benefits")]))
+    assert slots["needs"] == ["substance_use", "employment"] and said == ["utter_playback_corrected"]
+
+
+async def test_a_correction_naming_a_need_in_plain_words_removes_it(handoff):
+    _, _, slots = await converse(tracker("no its not the drinking", "deny", PLAYBACK))
+    assert slots["needs"] == ["benefits", "employment"]
+
+
+async def test_an_area_said_to_be_fine_adds_no_need(handoff):
+    state = {**STORY, "triage_stage": "explore", "needs": ["housing_move"], "explored_areas": ["benefits"],
+             "asking_area": "benefits"}
+    _, _, slots = await converse(tracker("I have UC and child benefit, is ok no problem", "inform", state,
+                                         [need("benefits")]))
+    assert "needs" not in slots
+
+
+async def test_an_area_with_trouble_despite_ok_words_adds_the_need(handoff):
+    state = {**STORY, "triage_stage": "explore", "needs": ["housing_move"], "explored_areas": ["benefits"],
+             "asking_area": "benefits"}
+    _, _, slots = await converse(tracker("its ok but they cut my uc last month", "inform", state,
+                                         [need("benefits")]))
+    assert slots["needs"] == ["housing_move", "benefits"]
+
+
+async def test_a_debt_is_itself_a_money_need(handoff):
+    _, _, slots = await converse(tracker("i owe loads on catalogues", "report_debt"))
+    assert slots["presenting_issue"] == "debt" and slots["needs"] == ["money_management"]
+
+
+async def test_after_a_risk_the_story_it_told_is_not_asked_for_again(handoff):
+    offer = [{"event": "bot", "text": "call you back?",
+              "metadata": {"utter_action": "utter_offer_urgent_callback"}}]
+    state = {**STORY, "needs": ["benefits"], "risks": ["no_food_or_heating"]}
+    said, _, _ = await converse(tracker("no thanks", "deny", state, events=offer))
+    assert said[:2] == ["utter_carry_on", "utter_reflect_needs"] and said[2].startswith("utter_explore")
