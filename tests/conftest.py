@@ -1,12 +1,21 @@
-"""Shared fixtures for the Rasa side's tests."""
+"""Shared fixtures for the Rasa side's tests.
+
+`stack`: the real stack (trained model, action server, handoff service) on free ports, one per
+database backend for the whole session: SQLite always, and PostgreSQL when DATABASE_URL points
+at a PostgreSQL server (CI sets it), with fresh databases that are dropped afterwards.
+"""
 from __future__ import annotations
 
 import os
+import socket
+import uuid
 from pathlib import Path
+from typing import Dict, Iterator, List
 
 import pytest
 
-from bot import pipeline
+from bot import pipeline, train
+from bot.stack import ROOT, Stack, environment
 
 
 @pytest.fixture(scope="session")
@@ -17,3 +26,75 @@ def nlp():
     path = Path(os.environ.get("SPACY_MODEL_PATH") or pipeline.settings.spacy_model_path())
     pipeline.build(path)
     return spacy.load(path)
+
+
+BACKENDS = ["sqlite"] + (["postgresql"] if os.environ.get("DATABASE_URL", "").startswith("postgresql") else [])
+
+
+def free_port() -> str:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return str(s.getsockname()[1])
+
+
+class PostgresDatabases:
+    """Fresh, uniquely named databases on the server of DATABASE_URL."""
+
+    def __init__(self, server_url: str) -> None:
+        from sqlalchemy.engine import make_url
+
+        self.server = make_url(server_url)
+        self.names: List[str] = []
+
+    def _admin(self):
+        import psycopg2
+
+        connection = psycopg2.connect(host=self.server.host, port=self.server.port or 5432,
+                                      user=self.server.username, password=self.server.password,
+                                      dbname="postgres")
+        connection.autocommit = True
+        return connection
+
+    def create(self, prefix: str) -> str:
+        name = f"{prefix}_{uuid.uuid4().hex[:10]}"
+        with self._admin() as connection, connection.cursor() as cursor:
+            cursor.execute(f'CREATE DATABASE "{name}"')
+        self.names.append(name)
+        return str(self.server.set(drivername="postgresql", database=name))
+
+    def drop_all(self) -> None:
+        with self._admin() as connection, connection.cursor() as cursor:
+            for name in self.names:
+                cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def trained_model() -> Path:
+    model = Path(os.environ.get("RASA_MODEL") or train.model_path())
+    assert model.exists(), f"no trained model at {model}: run `make train` first"
+    return model
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def stack(request, tmp_path_factory) -> Iterator[Stack]:
+    overrides: Dict[str, str] = {
+        "DATA_DIR": str(tmp_path_factory.mktemp("data")),
+        "RASA_PORT": free_port(), "ACTIONS_PORT": free_port(), "HANDOFF_PORT": free_port(),
+        "HANDOFF_API_TOKEN": uuid.uuid4().hex,
+        "DATABASE_URL": "", "TRACKER_STORE_URL": "",
+    }
+    databases = None
+    if request.param == "postgresql":
+        databases = PostgresDatabases(os.environ["DATABASE_URL"])
+        overrides["DATABASE_URL"] = databases.create("e2e_handoff")
+        overrides["TRACKER_STORE_URL"] = databases.create("e2e_tracker")
+    running = Stack(env=environment(overrides), model=trained_model(),
+                    handoff_python=os.environ.get("HANDOFF_PYTHON",
+                                                  str(ROOT / ".venv-handoff/bin/python")))
+    try:
+        running.prepare()
+        running.start()
+        yield running
+    finally:
+        running.stop()
+        if databases:
+            databases.drop_all()

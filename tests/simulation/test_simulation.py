@@ -19,7 +19,6 @@ from typing import List
 import pytest
 
 from bot.stack import Stack
-from tests.e2e.conftest import stack  # noqa: F401  (the real stack on free ports)
 from tests.simulation.simulator import Result, load_residents, report, run_all, totals
 
 SUBSET = (
@@ -36,7 +35,7 @@ MEDIAN_TURNS_CEILING = 14
 
 
 @pytest.fixture(scope="module")
-def results(stack: Stack) -> List[Result]:  # noqa: F811
+def results(stack: Stack) -> List[Result]:
     residents = [r for r in load_residents() if r.id in SUBSET]
     assert [r.id for r in residents] == list(SUBSET)
     ran = asyncio.run(run_all(stack.url("rasa"), stack.url("handoff"),
