@@ -6,7 +6,9 @@ handoff_pending, resident_contact, returning; the utter_* responses named below.
 """
 from __future__ import annotations
 
+import asyncio
 import logging
+import os
 from typing import TYPE_CHECKING, Any, Awaitable, Callable, Dict, List, Optional
 
 from actions import contact, slot, summary
@@ -176,21 +178,56 @@ def _place(booked: Dict[str, Any], worker: Dict[str, Any]) -> str:
 
 
 async def store_handoff(turn: "Conversation") -> bool:
-    """Store (or update) the warm handoff. Kept pending and retried on later turns if down."""
+    """Store (or update) the warm handoff.
+
+    If the service is down, the handoff is retried in the background until it is stored, and
+    again on the resident's next message; the idempotency key makes every retry land once.
+    """
     client = HandoffClient()
+    payload = None
     try:
         if turn.slot("handoff_id"):
             await client.update_handoff(turn.slot("handoff_id"), summary.update(turn.tracker, turn.slot))
         else:
-            stored = await client.store_handoff(summary.compose(turn.tracker, turn.slot("booking"), turn.slot))
+            payload = summary.compose(turn.tracker, turn.slot("booking"), turn.slot)
+            stored = await client.store_handoff(payload)
             turn.set("handoff_id", str(stored["id"]))
     except (HandoffUnavailable, HandoffRejected) as error:
         logger.warning("handoff not stored yet for a conversation: %s", error)
         turn.set("handoff_pending", True)
+        if payload is not None and isinstance(error, HandoffUnavailable):
+            retry_in_background(payload)
         return False
     if turn.slot("handoff_pending"):
         turn.set("handoff_pending", False)
     return True
+
+
+_retrying: "set[asyncio.Task]" = set()  # held so running retries are not garbage-collected
+
+
+def retry_in_background(payload: Dict[str, Any]) -> None:
+    task = asyncio.get_running_loop().create_task(_retry(payload))
+    _retrying.add(task)
+    task.add_done_callback(_retrying.discard)
+
+
+async def _retry(payload: Dict[str, Any]) -> None:
+    delay = float(os.environ.get("HANDOFF_RETRY_SECONDS", "5"))
+    for _ in range(RETRY_ATTEMPTS):
+        await asyncio.sleep(delay)
+        try:
+            await HandoffClient().store_handoff(payload)
+            logger.info("handoff stored after a retry")
+            return
+        except HandoffUnavailable:
+            delay = min(delay * 2, 300)
+        except HandoffRejected:
+            return
+    logger.error("handoff still not stored after %s retries; it waits for the next message", RETRY_ATTEMPTS)
+
+
+RETRY_ATTEMPTS = 12  # about 3 hours with the back-off above
 
 
 # --- reaching them safely -----------------------------------------------------------------------

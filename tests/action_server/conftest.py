@@ -75,7 +75,11 @@ class FakeHandoff:
 async def handoff(monkeypatch):
     fake = FakeHandoff()
     app = web.Application()
-    app.router.add_route("*", "/{tail:.*}", fake.handle)
+
+    async def route(request: web.Request) -> web.Response:
+        return await fake.handle(request)  # looked up per request: a test may swap it
+
+    app.router.add_route("*", "/{tail:.*}", route)
     runner = web.AppRunner(app)
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0)

@@ -131,3 +131,30 @@ async def test_can_we_do_another_day_moves_it_with_the_same_worker(handoff):
     said, _, slots = await converse(tracker("2", "choose_slot", {**state, **slots}))
     assert handoff.sent("/api/v1/bookings/101/move")[0] == {"start": new_start}
     assert said == ["utter_moved"] and slots["booking"]["start"] == new_start
+
+
+async def test_a_handoff_the_service_missed_is_retried_in_the_background(handoff, monkeypatch):
+    import asyncio
+
+    monkeypatch.setenv("HANDOFF_RETRY_SECONDS", "0.05")
+    original = handoff.handle
+    calls = {"handoffs": 0}
+
+    async def down_for_the_first_handoff(request):
+        if request.path == "/api/v1/handoffs":
+            calls["handoffs"] += 1
+            if calls["handoffs"] == 1:
+                handoff.requests.append({"path": request.path, "body": await request.json()})
+                from aiohttp import web
+                return web.json_response({"error": "down"}, status=503)
+        return await original(request)
+
+    handoff.handle = down_for_the_first_handoff
+    said, _, slots = await converse(tracker("1", "choose_slot", offered(handoff)))
+    assert slots["handoff_pending"] is True and said[0] == "utter_booking_confirmed"
+    for _ in range(40):
+        if calls["handoffs"] >= 2:
+            break
+        await asyncio.sleep(0.05)
+    sent = handoff.sent("/api/v1/handoffs")
+    assert len(sent) == 2 and sent[0]["idempotency_key"] == sent[1]["idempotency_key"]
