@@ -49,10 +49,11 @@ def test_a_resident_chats_clicks_a_button_and_keeps_the_history(stack: Stack, tm
             expect(box).to_be_focused()
             box.type("I'm in rent arrears")
             page.keyboard.press("Enter")  # the keyboard alone sends
-            latest = page.locator(".tc-bot").last  # the buttons of the bot's latest message
-            yes = latest.get_by_role("button", name="Yes, that's fine")
-            expect(yes).to_be_visible(timeout=30_000)
-            expect(latest.get_by_role("button", name="No, just book me in")).to_be_visible()
+            expect(page.locator(".tc-bot .tc-choices").first).to_be_visible(timeout=30_000)
+            consent = page.locator(".tc-bot").nth(page.locator(".tc-bot").count() - 1)  # the latest
+            yes = consent.get_by_role("button", name="Yes, that's fine")
+            expect(yes).to_be_visible()
+            expect(consent.get_by_role("button", name="No, just book me in")).to_be_visible()
             print("\nbot said:", page.locator(".tc-bot .tc-text").all_inner_texts())
             assert page.evaluate("window.__typingSeen") is True
             expect(page.locator(".tc-typing")).to_be_hidden()
