@@ -88,6 +88,8 @@ class CueEntityExtractor(GraphComponent, EntityExtractorMixin):
         risks = [e[ENTITY_ATTRIBUTE_VALUE] for e in entities if e[ENTITY_ATTRIBUTE_TYPE] == RISK]
         if risks:
             self._set_risk_intent(message, min(risks, key=RISK_IDS.index))
+        else:
+            self._demote_unsure_risk_intent(message)
 
     @staticmethod
     def _rule_entities(message: Message) -> List[Dict[Text, Any]]:
@@ -146,6 +148,21 @@ class CueEntityExtractor(GraphComponent, EntityExtractorMixin):
                 EXTRACTOR: "DIETClassifier",
             }
         ]
+
+    @staticmethod
+    def _demote_unsure_risk_intent(message: Message) -> None:
+        """A learned risk intent below the threshold, with no rule cue, is not acted on.
+
+        The rules answer the intent, so without this an unsure guess ("i take my tablets every
+        morning") would bring a crisis response; the next likeliest non-risk intent stands.
+        """
+        intent = message.get(INTENT) or {}
+        if risk_of_intent(intent.get(INTENT_NAME_KEY) or "") is None:
+            return
+        ranking = [r for r in message.get(INTENT_RANKING_KEY, [])
+                   if risk_of_intent(r.get(INTENT_NAME_KEY) or "") is None]
+        chosen = ranking[0] if ranking else {INTENT_NAME_KEY: "nlu_fallback", PREDICTED_CONFIDENCE_KEY: 0.0}
+        message.set(INTENT, chosen, add_to_output=True)
 
     @staticmethod
     def _set_risk_intent(message: Message, risk_id: str) -> None:

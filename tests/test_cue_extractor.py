@@ -74,10 +74,16 @@ def test_a_confident_learned_risk_intent_also_gives_a_risk_entity(nlp):
     assert values(message, "risk") == ["suicide_self_harm"]
 
 
-def test_an_unsure_learned_risk_intent_gives_no_risk_entity(nlp):
-    message = parse(nlp, "everything is a bit much",
-                    intent={"name": "risk_suicide_self_harm", "confidence": 0.3})
+def test_an_unsure_learned_risk_intent_is_not_acted_on(nlp):
+    message = Message(data={TEXT: "i take my tablets every morning"})
+    message.set(SPACY_DOCS[TEXT], nlp(message.get(TEXT)))
+    message.set(INTENT, {"name": "risk_suicide_self_harm", "confidence": 0.4})
+    message.set(INTENT_RANKING_KEY, [{"name": "risk_suicide_self_harm", "confidence": 0.4},
+                                     {"name": "risk_child_at_risk", "confidence": 0.3},
+                                     {"name": "inform", "confidence": 0.2}])
+    CueEntityExtractor({"intent_risk_threshold": 0.6, "need_role_threshold": 0.6}).process([message])
     assert values(message, "risk") == []
+    assert message.get(INTENT)["name"] == "inform"
 
 
 def test_a_learned_need_whose_role_is_a_guess_is_dropped(nlp):
