@@ -15,7 +15,7 @@ from actions.need import IMPLIED_BY_PRESENTING_ISSUE
 from actions.resident import Message
 
 MAX_REPROMPTS = 1  # a question is asked at most twice, never a third time
-OUR_ACTIONS = {"action_converse", "action_raise_urgent"}
+SESSION_START = "session_start"  # Rasa's own intent for "/session_start"
 
 
 class Conversation:
@@ -72,10 +72,13 @@ class Conversation:
         """
         events = self.tracker.events
         starts = [i for i, e in enumerate(events) if e.get("event") == "session_started"]
-        if not starts or not any(e.get("event") == "user" for e in events[: starts[-1]]):
+        # Rasa's SQL tracker store loads only the current session's events, so an earlier
+        # conversation shows in the slots it carried over, not in the events.
+        if not starts or self.tracker.get_slot("triage_stage") in (None, "new"):
             return False
-        return not any(e.get("event") == "action" and e.get("name") in OUR_ACTIONS
-                       for e in events[starts[-1]:])
+        said = [e for e in events[starts[-1]:] if e.get("event") == "user"
+                and ((e.get("parse_data") or {}).get("intent") or {}).get("name") != SESSION_START]
+        return len(said) == 1  # this message is the first one of the new session
 
     @property
     def declined_needs(self) -> List[str]:

@@ -18,7 +18,7 @@ from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import booking, need, safeguarding
-from actions.conversation import Conversation
+from actions.conversation import SESSION_START, Conversation
 
 logger = logging.getLogger(__name__)
 
@@ -38,6 +38,8 @@ class ActionConverse(Action):
                   domain: Dict[str, Any]) -> List[EventType]:
         turn = Conversation(dispatcher, tracker)
         intent = turn.message.intent
+        if intent == SESSION_START:
+            return []  # a channel starting a fresh session: nothing to say until they write
         if turn.back_after_a_break:
             if turn.stage == booking.BOOKED:
                 turn.set("returning", True)

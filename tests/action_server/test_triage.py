@@ -165,10 +165,8 @@ async def test_back_after_a_break_is_offered_to_carry_on_where_they_left_off(han
 
 
 def session_break(stage_slots):
-    """Events of a conversation that had a session, then a new one started just now."""
-    return [{"event": "user", "text": "earlier", "parse_data": {}},
-            {"event": "action", "name": "action_converse"},
-            {"event": "session_started"}]
+    """Events as Rasa's tracker store loads them after a new session started: this session only."""
+    return [{"event": "session_started"}, {"event": "action", "name": "action_listen"}]
 
 
 async def test_the_first_message_after_a_break_offers_to_carry_on(handoff):
@@ -180,8 +178,8 @@ async def test_the_first_message_after_a_break_offers_to_carry_on(handoff):
 
 async def test_a_break_within_a_session_changes_nothing(handoff):
     state = {**STORY, "triage_stage": "explore", "needs": ["benefits"], "explored_areas": ["money"]}
-    events = [{"event": "session_started"}, {"event": "user", "text": "x", "parse_data": {}},
-              {"event": "action", "name": "action_converse"}]
+    events = [{"event": "user", "text": "earlier", "parse_data": {}}, {"event": "session_started"},
+              {"event": "user", "text": "x", "parse_data": {}}, {"event": "action", "name": "action_converse"}]
     said, _, slots = await converse(tracker("no", "deny", state, events=events))
     assert "paused_stage" not in slots and said[0].startswith("utter_explore")
 
@@ -223,3 +221,8 @@ async def test_after_a_risk_the_story_it_told_is_not_asked_for_again(handoff):
     state = {**STORY, "needs": ["benefits"], "risks": ["no_food_or_heating"]}
     said, _, _ = await converse(tracker("no thanks", "deny", state, events=offer))
     assert said[:2] == ["utter_carry_on", "utter_reflect_needs"] and said[2].startswith("utter_explore")
+
+
+async def test_a_brand_new_conversation_is_not_a_break(handoff):
+    said, _, _ = await converse(tracker("hi", "greet", {}, events=session_break({})))
+    assert said == ["utter_welcome", "utter_ask_consent"]
