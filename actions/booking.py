@@ -79,6 +79,7 @@ async def offer(turn: "Conversation", same_worker: bool = False) -> None:
     mode = turn.slot("contact_mode")
     try:
         workers = await HandoffClient().match(turn.slot("needs") or [], identity(turn.tracker),
+                                              language=turn.slot("language"),
                                               modes=[mode] if mode else None)
     except (HandoffUnavailable, HandoffRejected) as error:
         logger.warning("matching failed for a conversation: %s", error)

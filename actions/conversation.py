@@ -11,6 +11,7 @@ from rasa_sdk import Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions import language
 from actions.need import IMPLIED_BY_PRESENTING_ISSUE
 from actions.resident import Message
 
@@ -56,6 +57,9 @@ class Conversation:
         new = [n for n in dict.fromkeys(heard) if n not in known and n not in self.declined_needs]
         if new:
             self.set("needs", known + new)
+        spoken = language.mentioned(self.message.text)
+        if spoken and spoken != self.slot("language"):
+            self.set("language", spoken)
         quote = self.message.quote()
         if quote and self.slot("consent") is not False:
             quote["needs"] = [n for n in quote["needs"] if n not in not_these]

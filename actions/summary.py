@@ -64,7 +64,7 @@ def update(tracker: Tracker, slot: Optional[Slot] = None) -> Dict[str, Any]:
             "contact": reached.get("contact"),
             "preferred_contact": reached.get("preferred_contact") or who["channel"],
             "safe_contact": reached.get("safe_contact"),
-            "language": "en",
+            "language": slot("language") or "en",
         },
         "consent": {"share_with_worker": consented},
     }

@@ -158,3 +158,14 @@ async def test_a_handoff_the_service_missed_is_retried_in_the_background(handoff
         await asyncio.sleep(0.05)
     sent = handoff.sent("/api/v1/handoffs")
     assert len(sent) == 2 and sent[0]["idempotency_key"] == sent[1]["idempotency_key"]
+
+
+async def test_the_language_they_asked_for_reaches_matching_and_the_summary(handoff):
+    handoff.workers[0]["interpreter_needed"] = True
+    said, _, slots = await converse(tracker('/choose_mode{"contact_mode": "phone"}', "choose_mode",
+                                            {**READY, "language": "so"},
+                                            [{"entity": "contact_mode", "value": "phone"}]))
+    assert handoff.sent("/api/v1/match")[0]["language"] == "so"
+    assert said == ["utter_offer_worker", "utter_interpreter_booked", "utter_offer_times"]
+    await converse(tracker("1", "choose_slot", {**offered(handoff), "language": "so"}))
+    assert handoff.sent("/api/v1/handoffs")[0]["resident"]["language"] == "so"

@@ -226,3 +226,8 @@ async def test_after_a_risk_the_story_it_told_is_not_asked_for_again(handoff):
 async def test_a_brand_new_conversation_is_not_a_break(handoff):
     said, _, _ = await converse(tracker("hi", "greet", {}, events=session_break({})))
     assert said == ["utter_welcome", "utter_ask_consent"]
+
+
+async def test_a_language_they_ask_for_is_kept(handoff):
+    _, _, slots = await converse(tracker("my english not good, i speak polish", "inform", STORY))
+    assert slots["language"] == "pl"
