@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, Awaitable, Callable, Dict, List, Optional
 from actions import contact, slot, summary
 from actions.handoff_client import HandoffClient, HandoffRejected, HandoffUnavailable, SlotTaken
 from actions.resident import identity
-from actions.settings import Settings
+from actions import settings
 
 if TYPE_CHECKING:
     from actions.conversation import Conversation
@@ -35,7 +35,7 @@ SKIPPING = {"skip", "deny", "nothing_else"}
 
 
 def tz() -> str:
-    return Settings.from_env().timezone
+    return settings.timezone()
 
 
 def when(start_iso: str) -> str:

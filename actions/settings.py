@@ -21,8 +21,13 @@ class Settings:
             handoff_token=_token(),
             # short: a resident is waiting, and no action call may hang a conversation
             handoff_timeout=float(os.environ.get("HANDOFF_TIMEOUT_SECONDS", "5")),
-            timezone=os.environ.get("TIMEZONE", "Europe/London"),
+            timezone=timezone(),
         )
+
+
+def timezone() -> str:
+    """How times are shown to residents (and how workers' weekly hours are read)."""
+    return os.environ.get("TIMEZONE", "Europe/London")
 
 
 def _token() -> str:
