@@ -55,17 +55,25 @@ class PostgresDatabases:
         connection.autocommit = True
         return connection
 
+    def _execute(self, *statements: str) -> None:
+        # not `with connection:` — since psycopg2 2.9 that opens a transaction even in
+        # autocommit mode, and CREATE/DROP DATABASE refuse to run inside one
+        connection = self._admin()
+        try:
+            with connection.cursor() as cursor:
+                for statement in statements:
+                    cursor.execute(statement)
+        finally:
+            connection.close()
+
     def create(self, prefix: str) -> str:
         name = f"{prefix}_{uuid.uuid4().hex[:10]}"
-        with self._admin() as connection, connection.cursor() as cursor:
-            cursor.execute(f'CREATE DATABASE "{name}"')
+        self._execute(f'CREATE DATABASE "{name}"')
         self.names.append(name)
         return str(self.server.set(drivername="postgresql", database=name))
 
     def drop_all(self) -> None:
-        with self._admin() as connection, connection.cursor() as cursor:
-            for name in self.names:
-                cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        self._execute(*(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)' for name in self.names))
 
 
 def trained_model() -> Path:
