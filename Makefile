@@ -44,7 +44,6 @@ $(HANDOFF_VENV)/.installed: handoff/requirements.txt
 	touch $@
 
 setup: $(RASA_VENV)/.installed $(HANDOFF_VENV)/.installed ## build what is missing: envs, spaCy pipeline, model
-	@$(RASA_PY) -m bot.pipeline > /dev/null
 	@$(MAKE) --no-print-directory train
 
 train: $(RASA_VENV)/.installed ## train the Rasa model if its inputs changed (cached by their hash)

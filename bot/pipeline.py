@@ -113,12 +113,12 @@ def cues_fingerprint(cues_dir: Path = CUES_DIR) -> str:
 
 def build(output: Path, cues_dir: Path = CUES_DIR) -> Path:
     """Build the pipeline into `output` unless one with the same fingerprint is already there."""
-    import spacy
-
     fingerprint = cues_fingerprint(cues_dir)
     stamp = output / "cues_fingerprint.txt"
     if stamp.exists() and stamp.read_text().strip() == fingerprint:
-        return output
+        return output  # before importing spaCy: that import alone takes seconds
+    import spacy
+
     nlp = spacy.blank("en")
     nlp.add_pipe("lemmatizer", config={"mode": "lookup"})
     nlp.initialize()  # loads the lookup tables from spacy-lookups-data, no network
