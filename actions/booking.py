@@ -310,9 +310,8 @@ async def on_returning(turn: "Conversation") -> None:
         turn.move_to(MANAGE)
         return
     # something new: a fresh triage, keeping only consent and the booking they already have
-    for name in ("needs", "in_their_words", "explored_areas", "priority_need", "what_they_want",
-                 "presenting_issue", "declined_needs", "playbacks", "handoff_id"):
-        turn.set(name, None)
+    turn.forget_story()
+    turn.set("handoff_id", None)  # a new story gets its own handoff; the booked one stays as it is
     turn.absorb()
     if turn.message.tells_something:
         await triage.reflect_and_explore(turn)

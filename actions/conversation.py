@@ -16,6 +16,8 @@ from actions.need import IMPLIED_BY_PRESENTING_ISSUE
 from actions.resident import Message
 
 MAX_REPROMPTS = 1  # a question is asked at most twice, never a third time
+STORY_SLOTS = ("needs", "in_their_words", "explored_areas", "priority_need", "what_they_want",
+               "presenting_issue", "declined_needs", "playbacks")
 SESSION_START = "session_start"  # Rasa's own intent for "/session_start"
 
 
@@ -88,6 +90,11 @@ class Conversation:
     def declined_needs(self) -> List[str]:
         """Needs the resident told us we got wrong in the playback: never added back."""
         return list(self.slot("declined_needs") or [])
+
+    def forget_story(self) -> None:
+        """Start the story afresh: needs, words, areas asked, choices. Consent and any booking stay."""
+        for name in STORY_SLOTS:
+            self.set(name, None)
 
     def move_to(self, stage: str) -> None:
         self.set("triage_stage", stage)

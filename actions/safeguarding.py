@@ -10,6 +10,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.conversation import Conversation
 from actions.handoff_client import HandoffClient, HandoffRejected, HandoffUnavailable
 from actions.resident import identity
 
@@ -23,8 +24,6 @@ class ActionRaiseUrgent(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: Dict[str, Any]) -> List[EventType]:
-        from actions.triage import Conversation
-
         turn = Conversation(dispatcher, tracker)
         turn.absorb()
         risks = list(turn.slot("risks") or [])
@@ -35,7 +34,7 @@ class ActionRaiseUrgent(Action):
         return turn.events
 
 
-async def alert_duty_worker(turn: Any, callback_requested: bool) -> bool:
+async def alert_duty_worker(turn: Conversation, callback_requested: bool) -> bool:
     """Tell the handoff service (which knows who is on duty). False if it could not be reached."""
     who = identity(turn.tracker)
     try:

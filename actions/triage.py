@@ -11,7 +11,7 @@ Domain needs: the slots and utter_* responses named below and in actions/booking
 from __future__ import annotations
 
 import logging
-from typing import Any, Awaitable, Callable, Dict, List
+from typing import Any, Awaitable, Callable, Dict, List, Union
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType
@@ -78,6 +78,8 @@ async def ask_again(turn: Conversation) -> None:
         await on_new(turn)
     elif stage == EXPLORE and turn.slot("asking_area"):
         turn.say(f"utter_explore_{turn.slot('asking_area')}")
+    elif isinstance(QUESTIONS.get(stage), str):
+        turn.say(QUESTIONS[stage])
     elif stage in QUESTIONS:
         await QUESTIONS[stage](turn)
     else:
@@ -316,38 +318,25 @@ async def on_wants(turn: Conversation) -> None:
     await booking.start(turn)
 
 
-async def ask_story(turn: Conversation) -> None:
-    turn.say("utter_ask_story")
-
-
-async def ask_priority_again(turn: Conversation) -> None:
-    await ask_priority(turn)
-
-
-QUESTIONS: Dict[str, Callable[[Conversation], Awaitable[None]]] = {
-    CONSENT: lambda t: _say(t, "utter_ask_consent"),
-    PRESENTING: lambda t: _say(t, "utter_ask_presenting_issue"),
-    STORY: ask_story,
+# What each stage asks, to ask it again after an interruption: a response, or a step that
+# chooses its own (the next area, the playback, the priority buttons).
+QUESTIONS: Dict[str, Union[str, Callable[[Conversation], Awaitable[None]]]] = {
+    CONSENT: "utter_ask_consent",
+    PRESENTING: "utter_ask_presenting_issue",
+    STORY: "utter_ask_story",
     EXPLORE: explore_next,
     PLAYBACK: playback,
-    CORRECT: lambda t: _say(t, "utter_ask_correction"),
-    PRIORITY: ask_priority_again,
-    WANTS: lambda t: _say(t, "utter_ask_what_they_want"),
+    CORRECT: "utter_ask_correction",
+    PRIORITY: ask_priority,
+    WANTS: "utter_ask_what_they_want",
 }
-
-
-async def _say(turn: Conversation, response: str) -> None:
-    turn.say(response)
 
 
 async def on_resume(turn: Conversation) -> None:
     """Back after the session expired mid-conversation: carry on, or start afresh."""
     stage = turn.slot("paused_stage") or NEW
     if turn.message.intent == "deny":
-        for name in ("needs", "in_their_words", "explored_areas", "priority_need",
-                     "what_they_want", "presenting_issue", "declined_needs", "playbacks"):
-            turn.set(name, None)
-        turn.move_to(NEW)
+        turn.forget_story()
         turn.say("utter_start_again")
         turn.say("utter_ask_presenting_issue")
         turn.move_to(PRESENTING)

@@ -17,7 +17,7 @@ from typing import Any, Dict, Iterable, List, Sequence, Set, Tuple
 import yaml
 
 from bot.settings import PROJECT_ROOT
-from bot.taxonomy import RISK_IDS, risk_of_intent
+from bot.taxonomy import risk_of_intent
 
 HOLDOUT = PROJECT_ROOT / "tests" / "nlu_holdout"
 SAFEGUARDING = PROJECT_ROOT / "tests" / "safeguarding" / "phrases.yml"

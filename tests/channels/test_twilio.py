@@ -236,7 +236,7 @@ async def test_other_stop_words(serve, store, provider, word):
 
 async def test_replies_queued_before_stop_are_not_sent(serve, store, provider):
     channel = sms_channel(store, provider)
-    served = await serve(channel)
+    await serve(channel)
     await store.set_opted_out(RESIDENT, True)
     channel.send(RESIDENT, channel.render(RESIDENT, [{"text": "late reply"}])[0])
     await channel.join()

@@ -358,7 +358,7 @@ def next_message(result: Result, talk: Talk, replies: List[Dict[str, Any]],
         name, values = recognise(text, templates) if text else (None, {})
         messages.append(BotMessage(text, name, values, buttons))
         shown = text + "".join(f"  [{b['title']}]" for b in buttons)
-        result.transcript.append((f"bot", f"{shown}   <{name or '?'}>"))
+        result.transcript.append(("bot", f"{shown}   <{name or '?'}>"))
         if name is None:
             result.unrecognised.append(text or repr(reply))
         elif name.startswith(RISK_PREFIX) or name == CALLBACK_OFFER:
