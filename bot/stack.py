@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import secrets
 import signal
 import subprocess
 import sys
@@ -69,6 +70,8 @@ class Stack:
         logs = self.data_dir / "logs"
         logs.mkdir(parents=True, exist_ok=True)
         self.env.setdefault("HANDOFF_URL", self.url("handoff"))
+        # the handoff service calls back into Rasa for reminders and erasure
+        self.env.setdefault("RASA_URL", self.url("rasa"))
         self.env["ACTION_ENDPOINT_URL"] = self.url("actions") + "/webhook"
         specs = [
             ("handoff", [self.handoff_python, "-m", "handoff", "serve"],
@@ -161,6 +164,8 @@ def environment(overrides: Optional[Dict[str, str]] = None) -> Dict[str, str]:
         "SPACY_MODEL_PATH": str(data_dir / "spacy" / "en_triage"),
         "RASA_TELEMETRY_ENABLED": "false",
         "TF_CPP_MIN_LOG_LEVEL": "2",
+        # shared by the handoff service and Rasa's erase endpoint; one per launch unless set
+        "RASA_ERASE_TOKEN": secrets.token_urlsafe(24),
     }
     for key, value in defaults.items():
         if not env.get(key):
