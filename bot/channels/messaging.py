@@ -79,6 +79,11 @@ class MessagingInput(InputChannel):
         """The provider API calls for one bot turn to a resident, and the choices offered."""
         raise NotImplementedError
 
+    def template(self, recipient: str, template: Dict[str, Any]) -> Optional[Outgoing]:
+        """A pre-approved template message, for channels that need one to start a conversation
+        (WhatsApp, outside the 24-hour window). None: this channel sends the text as it is."""
+        return None
+
     def plain(self, recipient: str, text: str, check_opt_out: bool = True) -> Outgoing:
         """One plain text message (keyword answers, apologies)."""
         outgoing, _ = self.render(recipient, [{"text": text}])
@@ -180,6 +185,12 @@ class ProactiveOutputChannel(OutputChannel):
         return "messaging_proactive"
 
     async def send_response(self, recipient_id: Text, message: Dict[Text, Any]) -> None:
+        # a reminder may come a day after their last message: WhatsApp then needs a template
+        template = (message.get("custom") or {}).get("whatsapp_template")
+        sent_as_template = self.channel.template(recipient_id, template) if template else None
+        if sent_as_template is not None:
+            self.channel.send(recipient_id, [sent_as_template])
+            return
         outgoing, choices = self.channel.render(recipient_id, [message])
         if choices:
             await self.channel.store.set_choices(recipient_id, choices)

@@ -17,6 +17,7 @@ import hashlib
 import hmac
 import json
 import logging
+import os
 from typing import Any, Dict, Iterator, List, Optional, Sequence, Text, Tuple
 
 from rasa.core.channels.channel import InputChannel
@@ -155,6 +156,29 @@ class MetaWhatsAppInput(MessagingInput):
         else:
             incoming.has_media = True
         return incoming
+
+    def template(self, recipient: str, template: Dict[str, Any]) -> Optional[Outgoing]:
+        """Meta refuses free text outside the 24-hour customer-service window; an approved
+        template named by WHATSAPP_<KIND>_TEMPLATE (e.g. WHATSAPP_REMINDER_TEMPLATE) is sent
+        instead, its body variables filled in order. Unset: the text goes as it is."""
+        kind = str(template.get("kind") or "").upper()
+        name = os.environ.get(f"WHATSAPP_{kind}_TEMPLATE", "").strip()
+        if not name:
+            logger.warning("%s: WHATSAPP_%s_TEMPLATE is not set; sending free text, which WhatsApp "
+                           "refuses more than 24 hours after the resident's last message",
+                           self.name(), kind)
+            return None
+        parameters = [{"type": "text", "text": str(p)} for p in template.get("parameters") or []]
+        body = {"type": "template", "template": {
+            "name": name,
+            "language": {"code": os.environ.get("WHATSAPP_TEMPLATE_LANGUAGE", "en_GB")},
+            "components": [{"type": "body", "parameters": parameters}] if parameters else [],
+        }}
+        return Outgoing(url=f"{self.api_base_url}/{self.phone_number_id}/messages",
+                        headers={"Authorization": f"Bearer {self.access_token}"},
+                        json=dict({"messaging_product": "whatsapp", "recipient_type": "individual",
+                                   "to": recipient.split(":", 1)[-1].lstrip("+")}, **body),
+                        describe=f"{kind.lower()} template")
 
     def render(self, sender_id: str,
                messages: Sequence[Dict[str, Any]]) -> Tuple[List[Outgoing], List[Choice]]:

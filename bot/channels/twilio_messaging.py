@@ -14,7 +14,9 @@ TWILIO_WHATSAPP_FROM ("whatsapp:+44..."), TWILIO_WEBHOOK_BASE_URL, TWILIO_API_BA
 """
 from __future__ import annotations
 
+import json
 import logging
+import os
 from typing import Any, Dict, List, Optional, Sequence, Text, Tuple
 from urllib.parse import parse_qs
 
@@ -169,6 +171,24 @@ class TwilioWhatsAppInput(TwilioInput):
     @classmethod
     def name(cls) -> Text:
         return "twilio_whatsapp"
+
+    def template(self, recipient: str, template: Dict[str, Any]) -> Optional[Outgoing]:
+        """Outside WhatsApp's 24-hour window Twilio needs an approved content template:
+        TWILIO_WHATSAPP_<KIND>_CONTENT_SID (e.g. ..._REMINDER_CONTENT_SID), variables "1", "2"...
+        Unset: the text goes as it is (delivered only inside the window)."""
+        kind = str(template.get("kind") or "").upper()
+        content_sid = os.environ.get(f"TWILIO_WHATSAPP_{kind}_CONTENT_SID", "").strip()
+        if not content_sid:
+            logger.warning("%s: TWILIO_WHATSAPP_%s_CONTENT_SID is not set; sending free text, which "
+                           "WhatsApp refuses outside the 24-hour window", self.name(), kind)
+            return None
+        variables = {str(i): str(p) for i, p in enumerate(template.get("parameters") or [], 1)}
+        sender_field = "MessagingServiceSid" if self.from_.startswith("MG") else "From"
+        return Outgoing(url=f"{self.api_base_url}/2010-04-01/Accounts/{self.account_sid}/Messages.json",
+                        auth=aiohttp.BasicAuth(self.account_sid, self.auth_token),
+                        form={"To": recipient, sender_field: self.from_, "ContentSid": content_sid,
+                              "ContentVariables": json.dumps(variables)},
+                        describe=f"{kind.lower()} template")
 
     def bodies(self, messages: Sequence[Dict[str, Any]]) -> Tuple[List[str], List[Choice]]:
         return render_whatsapp_text(messages)

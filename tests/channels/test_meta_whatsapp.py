@@ -220,3 +220,32 @@ async def test_without_credentials_the_webhook_answers_503(serve, monkeypatch):
                             params={"hub.mode": "subscribe", "hub.verify_token": "",
                                     "hub.challenge": "1"}) as response:
             assert response.status == 503
+
+
+REMINDER = {"text": "Hello, a reminder: you're seeing Amina tomorrow, Tuesday 24 November at 10:00 (phone).",
+            "custom": {"whatsapp_template": {"kind": "reminder",
+                                             "parameters": ["Amina", "Tuesday 24 November at 10:00"]}}}
+
+
+async def test_a_reminder_goes_as_the_approved_template_named_by_the_setting(store, provider, monkeypatch):
+    monkeypatch.setenv("WHATSAPP_REMINDER_TEMPLATE", "appointment_reminder")
+    channel = meta_channel(store, provider)
+    await channel.get_output_channel().send_response(f"whatsapp:+{WA_ID}", REMINDER)
+    await channel.join()
+    [call] = provider.delivered
+    assert call["json"]["to"] == WA_ID and call["json"]["type"] == "template"
+    template = call["json"]["template"]
+    assert template["name"] == "appointment_reminder" and template["language"] == {"code": "en_GB"}
+    assert [p["text"] for p in template["components"][0]["parameters"]] == [
+        "Amina", "Tuesday 24 November at 10:00"]
+
+
+async def test_without_a_template_setting_the_reminder_goes_as_text_and_says_why(
+        store, provider, monkeypatch, caplog):
+    monkeypatch.delenv("WHATSAPP_REMINDER_TEMPLATE", raising=False)
+    channel = meta_channel(store, provider)
+    await channel.get_output_channel().send_response(f"whatsapp:+{WA_ID}", REMINDER)
+    await channel.join()
+    [call] = provider.delivered
+    assert call["json"]["type"] == "text" and call["json"]["text"]["body"] == REMINDER["text"]
+    assert "WHATSAPP_REMINDER_TEMPLATE is not set" in caplog.text

@@ -1,6 +1,7 @@
 """Twilio SMS and WhatsApp: signatures, duplicates, order, retries, numbered choices, keywords."""
 from __future__ import annotations
 
+import json
 import base64
 import uuid
 from typing import Dict
@@ -324,3 +325,27 @@ async def test_queued_replies_are_sent_before_the_server_stops(serve, store, pro
     assert provider.calls == []
     await served.server.before_stop()  # what Sanic runs when Rasa is stopped
     assert provider.delivered and provider.delivered[-1]["form"]["Body"] == "You said: hello"
+
+
+REMINDER = {"text": "Hello, a reminder: you're seeing Amina tomorrow, Tuesday 24 November at 10:00 (phone).",
+            "custom": {"whatsapp_template": {"kind": "reminder",
+                                             "parameters": ["Amina", "Tuesday 24 November at 10:00"]}}}
+
+
+async def test_a_whatsapp_reminder_uses_the_content_template_setting(store, provider, monkeypatch):
+    monkeypatch.setenv("TWILIO_WHATSAPP_REMINDER_CONTENT_SID", "HX" + "0" * 32)
+    channel = sms_channel(store, provider, cls=TwilioWhatsAppInput, from_="+447700900001")
+    await channel.get_output_channel().send_response("whatsapp:" + RESIDENT, REMINDER)
+    await channel.join()
+    [call] = provider.delivered
+    assert call["form"]["ContentSid"] == "HX" + "0" * 32 and "Body" not in call["form"]
+    assert json.loads(call["form"]["ContentVariables"]) == {"1": "Amina", "2": "Tuesday 24 November at 10:00"}
+
+
+async def test_an_sms_reminder_is_plain_text_whatever_the_whatsapp_settings(store, provider, monkeypatch):
+    monkeypatch.setenv("TWILIO_WHATSAPP_REMINDER_CONTENT_SID", "HX" + "0" * 32)
+    channel = sms_channel(store, provider)
+    await channel.get_output_channel().send_response(RESIDENT, REMINDER)
+    await channel.join()
+    [call] = provider.delivered
+    assert call["form"]["Body"] == REMINDER["text"] and "ContentSid" not in call["form"]
