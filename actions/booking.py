@@ -11,7 +11,7 @@ import logging
 import os
 from typing import TYPE_CHECKING, Any, Awaitable, Callable, Dict, List, Optional
 
-from actions import contact, slot, summary
+from actions import contact, resident, slot, summary
 from actions.handoff_client import HandoffClient, HandoffRejected, HandoffUnavailable, SlotTaken
 from actions.resident import identity
 from actions import settings
@@ -21,8 +21,8 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-MODE, OFFER, CONTACT, BOOKED, RETURNING, MANAGE, RESCHEDULE, CALLBACK = (
-    "mode", "offer", "contact", "booked", "returning", "manage", "reschedule", "callback")
+MODE, OFFER, CONTACT, NAME, BOOKED, RETURNING, MANAGE, RESCHEDULE, CALLBACK = (
+    "mode", "offer", "contact", "name", "booked", "returning", "manage", "reschedule", "callback")
 MODES = ("phone", "face_to_face", "video")
 MODE_WORDS = {"phone": "phone", "face_to_face": "face to face", "video": "video call"}
 MODE_CUES = {
@@ -257,7 +257,30 @@ async def on_contact(turn: "Conversation") -> None:
     elif turn.message.intent not in SKIPPING and not turn.reprompted_enough():
         turn.say("utter_ask_contact_again")
         return
-    await store_handoff(turn)
+    await store_handoff(turn)  # a safe-contact note reaches the worker even if they stop here
+    if turn.slot("resident_name"):
+        finish(turn)
+    else:
+        turn.move_to(NAME)
+        _ask_name(turn)
+
+
+def _ask_name(turn: "Conversation") -> None:
+    turn.say("utter_ask_name", worker_first_name=turn.slot("booking")["worker"]["name"].split()[0])
+
+
+async def on_name(turn: "Conversation") -> None:
+    name = None if turn.message.intent in SKIPPING else resident.name_from(turn.message.text)
+    if name:
+        turn.set("resident_name", name)
+        await store_handoff(turn)
+    elif turn.message.intent not in SKIPPING and not turn.reprompted_enough():
+        turn.say("utter_ask_name_again")
+        return
+    finish(turn)
+
+
+def finish(turn: "Conversation") -> None:
     booked = turn.slot("booking")
     turn.say("utter_what_happens_next", worker_name=booked["worker"]["name"].split()[0],
              appointment_time=when(booked["start"]))
@@ -396,6 +419,8 @@ async def ask_again(turn: "Conversation") -> None:
         ask_for_time(turn)
     elif stage == CONTACT:
         _ask_contact(turn)
+    elif stage == NAME:
+        _ask_name(turn)
     elif stage == MANAGE:
         turn.say("utter_ask_manage")
     elif stage == BOOKED and turn.slot("booking"):
@@ -405,6 +430,6 @@ async def ask_again(turn: "Conversation") -> None:
 
 
 HANDLERS: Dict[str, Callable[["Conversation"], Awaitable[None]]] = {
-    MODE: on_mode, OFFER: on_offer, CONTACT: on_contact, BOOKED: on_booked,
+    MODE: on_mode, OFFER: on_offer, CONTACT: on_contact, NAME: on_name, BOOKED: on_booked,
     RETURNING: on_returning, MANAGE: on_manage, RESCHEDULE: on_reschedule, CALLBACK: on_callback,
 }

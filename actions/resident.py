@@ -1,6 +1,7 @@
 """What the resident said in the latest message, as the actions need it."""
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any, Dict, List, Optional
 
@@ -77,3 +78,28 @@ def _ids(entities: List[Dict[str, Any]], kind: str, valid: tuple) -> List[str]:
 def identity(tracker: Tracker) -> Dict[str, str]:
     """How the handoff service recognises a returning resident: channel + sender id."""
     return {"channel": tracker.get_latest_input_channel() or "rest", "identity": tracker.sender_id}
+
+
+_NAME_LEAD = re.compile(
+    r"^(?:(?:hi|hello|ok|okay|yes|yeah|sure)[,.!]?\s+)?(?:you can\s+|please\s+|just\s+)?"
+    r"(?:my name(?:'s| is)|name(?:'s| is)|i am|i'm|im|it's|its|it is|call me|this is|"
+    r"i go by|people call me)?\s*",
+    re.I)
+_NAME = re.compile(r"^[^\W\d_][^\W\d_'’.-]*(?:['’.-][^\W\d_]+)*$")
+_NOT_NAMES = {"no", "nope", "skip", "none", "nothing", "anything", "whatever", "dont", "don't",
+              "not", "rather", "prefer", "fine", "ok", "okay", "yes", "thanks", "thank", "hi",
+              "hello", "idk", "n/a", "na", "me", "you", "it", "that", "doesn't", "matter"}
+
+
+def name_from(text: str) -> Optional[str]:
+    """The name they would like to be called, from "Sam", "it's Mrs Begum", "call me Jo".
+
+    Nothing is guessed: more than three words, digits, or a refusal give None.
+    """
+    rest = _NAME_LEAD.sub("", (text or "").strip().strip(".!"), count=1).strip(" .!,")
+    words = rest.split()
+    if not 1 <= len(words) <= 3 or len(rest) > 60:
+        return None
+    if any(not _NAME.match(w.rstrip(".")) or w.lower() in _NOT_NAMES for w in words):
+        return None
+    return " ".join(w if not w.islower() else w.capitalize() for w in words)

@@ -18,7 +18,8 @@ Slot = Callable[[str], Any]
 ASKED = {"consent": "whether we may note what they say", "story": "what has been happening",
          "anything_else": "whether anything else is affecting them",
          "priority": "which need matters most", "wants": "what they want from the appointment",
-         "mode": "how they would like to meet", "contact": "how to contact them safely"}
+         "mode": "how they would like to meet", "contact": "how to contact them safely",
+         "name": "what name to use for them"}
 
 
 def compose(tracker: Tracker, booking: Optional[Dict[str, Any]],
@@ -60,7 +61,7 @@ def update(tracker: Tracker, slot: Optional[Slot] = None) -> Dict[str, Any]:
         "what_they_want": slot("what_they_want") if consented else None,
         "already_asked": already_asked(slot),
         "resident": {
-            "name": None,
+            "name": slot("resident_name"),
             "contact": reached.get("contact"),
             "preferred_contact": reached.get("preferred_contact") or who["channel"],
             "safe_contact": reached.get("safe_contact"),
@@ -80,4 +81,6 @@ def already_asked(slot: Slot) -> List[str]:
     if slot("what_they_want"):
         asked.append(ASKED["wants"])
     asked += [ASKED["mode"], ASKED["contact"]]
+    if slot("resident_name"):
+        asked.append(ASKED["name"])
     return asked

@@ -63,7 +63,7 @@ async def test_an_unsafe_channel_is_recorded_for_the_worker(handoff):
                                          "safe_contact": "Do not text"}
     patch = handoff.sent("/api/v1/handoffs/55")[0]
     assert patch["resident"]["safe_contact"] == "Do not text"
-    assert said == ["utter_what_happens_next"] and slots["triage_stage"] == "booked"
+    assert said == ["utter_ask_name"] and slots["triage_stage"] == "name"
 
 
 async def test_a_time_someone_else_just_took_leads_to_a_fresh_offer(handoff):
@@ -169,3 +169,23 @@ async def test_the_language_they_asked_for_reaches_matching_and_the_summary(hand
     assert said == ["utter_offer_worker", "utter_interpreter_booked", "utter_offer_times"]
     await converse(tracker("1", "choose_slot", {**offered(handoff), "language": "so"}))
     assert handoff.sent("/api/v1/handoffs")[0]["resident"]["language"] == "so"
+
+
+async def test_the_name_they_would_like_reaches_the_worker_and_the_booking_is_confirmed(handoff):
+    state = {**READY, "triage_stage": "name", "booking": BOOKING, "handoff_id": "55"}
+    said, messages, slots = await converse(tracker("it's mrs begum", "inform", state))
+    assert slots["resident_name"] == "Mrs Begum"
+    patch = handoff.sent("/api/v1/handoffs/55")[-1]
+    assert patch["resident"]["name"] == "Mrs Begum"
+    assert "what name to use for them" in patch["already_asked"]
+    assert said == ["utter_what_happens_next"] and slots["triage_stage"] == "booked"
+    assert messages[0]["worker_name"] == "Amina"
+
+
+async def test_the_name_can_be_skipped_and_is_never_guessed(handoff):
+    state = {**READY, "triage_stage": "name", "booking": BOOKING, "handoff_id": "55"}
+    said, _, slots = await converse(tracker("rather not say", "skip", state))
+    assert said == ["utter_what_happens_next"] and "resident_name" not in slots
+    assert handoff.sent("/api/v1/handoffs/55") == []  # nothing new to tell the worker
+    said, _, slots = await converse(tracker("why do you need it, I told you everything already", "inform", state))
+    assert said == ["utter_ask_name_again"] and "resident_name" not in slots
