@@ -83,5 +83,9 @@ class HandoffClient:
     async def raise_urgent(self, alert: Dict[str, Any]) -> Dict[str, Any]:
         return await self._call("POST", "/api/v1/urgent", alert)
 
+    async def erase(self, conversation_id: str) -> Dict[str, Any]:
+        """ "Delete my data": the service erases its records and then Rasa's tracker events."""
+        return await self._call("POST", "/api/v1/erasures", {"conversation_id": conversation_id})
+
     async def handoffs(self, conversation_id: str) -> List[Dict[str, Any]]:
         return await self._call("GET", "/api/v1/handoffs", params={"conversation_id": conversation_id})

@@ -14,10 +14,10 @@ import logging
 from typing import Any, Awaitable, Callable, Dict, List, Union
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import EventType
+from rasa_sdk.events import AllSlotsReset, EventType
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions import booking, need, safeguarding
+from actions import booking, need, privacy, safeguarding
 from actions.conversation import SESSION_START, Conversation
 
 logger = logging.getLogger(__name__)
@@ -46,7 +46,12 @@ class ActionConverse(Action):
             elif turn.stage not in (NEW, RESUME, booking.CALLBACK):
                 turn.set("paused_stage", turn.stage)
                 turn.move_to(RESUME)
-        if safeguarding.answering_callback_offer(tracker) and intent in ("affirm", "deny", "skip"):
+        if turn.stage == privacy.CONFIRM_ERASE:
+            if await privacy.on_confirm(turn):
+                return [AllSlotsReset()]  # forgotten here too; the tracker itself goes next
+        elif privacy.asks_to_erase(turn.message.text):
+            privacy.ask_to_confirm(turn)
+        elif safeguarding.answering_callback_offer(tracker) and intent in ("affirm", "deny", "skip"):
             if intent == "affirm":
                 delivered = await safeguarding.alert_duty_worker(turn, callback_requested=True)
                 turn.say("utter_callback_confirmed" if delivered else "utter_callback_not_delivered")

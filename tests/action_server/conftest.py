@@ -34,6 +34,7 @@ class FakeHandoff:
         self.taken: set = set()
         self.fail = False
         self.upcoming = None
+        self.erasure = {"erased": {}}
         self.url = ""
 
     def sent(self, path: str) -> List[Dict[str, Any]]:
@@ -65,6 +66,9 @@ class FakeHandoff:
             if body["start"] in self.taken:
                 return web.json_response({"error": "slot_taken"}, status=409)
             return web.json_response({**BOOKING, "start": body["start"]})
+        if request.path == "/api/v1/erasures":
+            return web.json_response({"conversation_id": body["conversation_id"], **self.erasure},
+                                     status=202)
         if request.path == "/api/v1/urgent":
             return web.json_response({"handoff_id": 55, "duty_worker": {"id": 3, "name": "Duty"}},
                                      status=201)
