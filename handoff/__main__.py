@@ -38,7 +38,7 @@ async def _serve(settings: Settings) -> None:
 
     from .app import create_app
 
-    runner = web.AppRunner(create_app(settings), access_log=None)
+    runner = web.AppRunner(create_app(settings, run_jobs=True), access_log=None)
     await runner.setup()
     site = web.TCPSite(runner, settings.host, settings.port)
     await site.start()

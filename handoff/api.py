@@ -12,12 +12,11 @@ from aiohttp import web
 from pydantic import BaseModel, ValidationError
 from sqlalchemy import text
 
-from . import notify
 from .audit import record_read
 from .bookings import booking_json, cancel_booking, create_booking, move_booking, upcoming_booking
 from .errors import Conflict, DomainError, Forbidden, Invalid, NotFound, SlotTaken
 from .handoffs import create_handoff, handoff_json, handoffs_for_conversation, raise_urgent, update_handoff
-from .keys import SESSIONMAKER, SETTINGS
+from .keys import JOB_WAKEUP, SESSIONMAKER, SETTINGS
 from .matching import match_workers
 from .models import utcnow
 from .residents import resident_json
@@ -101,6 +100,13 @@ async def parse_body(request: web.Request, model: type[Model]) -> Model:
         raise ApiError(422, "invalid", f"{field}: {first['msg']}.", field) from None
 
 
+def wake_jobs(request: web.Request) -> None:
+    """Start this instance's job runner now rather than at its next poll (if it runs one)."""
+    wakeup = request.app.get(JOB_WAKEUP)
+    if wakeup is not None:
+        wakeup.set()
+
+
 def _int_id(request: web.Request, name: str = "id") -> int:
     try:
         return int(request.match_info[name])
@@ -150,7 +156,7 @@ async def book(request: web.Request) -> web.Response:
     booking = booked.booking
     if booked.created:
         log.info("booking %s made with worker %s", booking.id, booking.worker_id)
-        await notify.booking_made(settings, booking.worker.email, booking.id, booking.start_at, booking.mode)
+        wake_jobs(request)
     return web.json_response(booking_json(booking), status=201 if booked.created else 200)
 
 
@@ -159,8 +165,7 @@ async def cancel(request: web.Request) -> web.Response:
     booking, changed = await cancel_booking(request.app[SESSIONMAKER], _int_id(request))
     if changed:
         log.info("booking %s cancelled", booking.id)
-        settings = request.app[SETTINGS]
-        await notify.booking_changed(settings, booking.worker.email, booking.id, booking.start_at, booking.status)
+        wake_jobs(request)
     return web.json_response(booking_json(booking))
 
 
@@ -172,7 +177,7 @@ async def move(request: web.Request) -> web.Response:
     booking, changed = await move_booking(request.app[SESSIONMAKER], booking_id, body.start, settings.tz)
     if changed:
         log.info("booking %s moved", booking.id)
-        await notify.booking_changed(settings, booking.worker.email, booking.id, booking.start_at, booking.status)
+        wake_jobs(request)
     return web.json_response(booking_json(booking))
 
 
@@ -224,8 +229,8 @@ async def urgent(request: web.Request) -> web.Response:
     raised = await raise_urgent(request.app[SESSIONMAKER], body, settings.duty_worker_email)
     duty = raised.duty_worker
     log.warning("urgent handoff %s raised to duty worker %s", raised.handoff.id, duty.id if duty else None)
-    if raised.notify and duty is not None:
-        await notify.urgent_raised(settings, duty.email, raised.handoff.id)
+    if raised.notify:
+        wake_jobs(request)  # the email to the duty worker was enqueued with the alert
     return web.json_response(
         {
             "handoff_id": raised.handoff.id,

@@ -1,6 +1,8 @@
 """Application factory."""
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import datetime as dt
 from pathlib import Path
 from typing import AsyncIterator
@@ -11,7 +13,8 @@ from aiohttp import web
 
 from .api import api_errors, api_token
 from .db import create_engine, create_sessionmaker
-from .keys import ENGINE, SESSIONMAKER, SETTINGS
+from .jobs import JobRunner
+from .keys import ENGINE, JOB_WAKEUP, SESSIONMAKER, SETTINGS
 from .routes import setup_routes
 from .sessions import csrf_protect, sessions_middleware
 from .settings import Settings
@@ -33,12 +36,28 @@ def _database_ctx(settings: Settings):  # type: ignore[no-untyped-def]
     return database
 
 
+async def _job_runner(app: web.Application) -> AsyncIterator[None]:
+    """This instance's background job runner, for as long as the app runs."""
+    wakeup = asyncio.Event()
+    app[JOB_WAKEUP] = wakeup
+    runner = JobRunner(app[SESSIONMAKER], app[SETTINGS], wakeup=wakeup)
+    task = asyncio.create_task(runner.run_forever(), name="job-runner")
+    yield
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
+    await runner.close()
+
+
 def _local_time(value: dt.datetime, tz: dt.tzinfo, fmt: str = "%a %d %b %Y, %H:%M") -> str:
     return value.astimezone(tz).strftime(fmt)
 
 
-def create_app(settings: Settings) -> web.Application:
-    """The handoff service: API v1 under /api/v1 and the worker web app."""
+def create_app(settings: Settings, run_jobs: bool = False) -> web.Application:
+    """The handoff service: API v1 under /api/v1 and the worker web app.
+
+    With run_jobs (as `serve` does) it also runs background jobs; tests run them explicitly.
+    """
     app = web.Application(
         client_max_size=CLIENT_MAX_SIZE,
         middlewares=[sessions_middleware(settings), api_errors, api_token, html_errors, csrf_protect],
@@ -52,5 +71,7 @@ def create_app(settings: Settings) -> web.Application:
     )
     env.filters["local"] = _local_time
     app.cleanup_ctx.append(_database_ctx(settings))
+    if run_jobs:
+        app.cleanup_ctx.append(_job_runner)
     setup_routes(app)
     return app

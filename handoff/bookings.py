@@ -11,6 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import selectinload
 
+from . import notify
 from .errors import Conflict, Invalid, NotFound, SlotTaken
 from .models import ACTIVE_STATUSES, Booking, Handoff, Worker, utcnow
 from .residents import find_resident, get_or_create_resident, update_profile
@@ -110,6 +111,7 @@ async def create_booking(
             resident.previous_worker_id = worker.id
             if request.conversation_id:
                 await _attach_to_waiting_handoffs(session, booking)
+            await notify.booking_made(session, booking)
             return Booked(booking, created=True)
     except IntegrityError:
         if key:
@@ -135,6 +137,8 @@ async def cancel_booking(sessionmaker: async_sessionmaker[AsyncSession], booking
         booking = await get_booking(session, booking_id)
         changed = booking.status != "cancelled"
         booking.status = "cancelled"
+        if changed:
+            await notify.booking_changed(session, booking)
         return booking, changed
 
 
@@ -154,6 +158,7 @@ async def move_booking(
             booking.start_at = start
             booking.status = "moved"
             await session.flush()
+            await notify.booking_changed(session, booking)
             return booking, True
     except IntegrityError:
         raise SlotTaken("That time has just been booked by someone else.", field="start") from None

@@ -9,6 +9,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import selectinload
 
+from . import notify as notify_worker
 from .bookings import appointment_location
 from .errors import NotFound
 from .models import (
@@ -277,6 +278,8 @@ async def raise_urgent(
         if handoff.duty_worker_id is None and worker is not None:
             handoff.duty_worker_id = worker.id
         await session.flush()
+        if notify and worker is not None:
+            await notify_worker.urgent_raised(session, handoff.id, worker.id)
         return Raised(await get_handoff(session, handoff.id), worker, notify and worker is not None)
 
 

@@ -283,3 +283,34 @@ class AuditEntry(Base):
     action: Mapped[str] = mapped_column(String(40))
     allowed: Mapped[bool] = mapped_column(Boolean)
     at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+JOB_STATUSES = ("pending", "running", "done", "failed", "cancelled")
+
+
+class Job(Base):
+    """A durable background job (emails, reminders, erasure calls); see jobs.py.
+
+    The payload holds ids only. The one exception is erase_conversation, which must carry the
+    conversation id it is erasing; the runner blanks it once the job is done.
+    """
+
+    __tablename__ = "jobs"
+    __table_args__ = (
+        CheckConstraint("status IN ('pending', 'running', 'done', 'failed', 'cancelled')", name="status"),
+        # What the runner asks on every poll: due pending jobs, and running ones whose lease ran out.
+        Index("ix_jobs_status_run_at", "status", "run_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    payload: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    run_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    status: Mapped[str] = mapped_column(String(20), default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(String(200))
+    locked_by: Mapped[str | None] = mapped_column(String(100))
+    locked_until: Mapped[dt.datetime | None] = mapped_column()
+    dedupe_key: Mapped[str | None] = mapped_column(String(200), unique=True)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)

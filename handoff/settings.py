@@ -13,6 +13,14 @@
 | DUTY_WORKER_EMAIL      | (unset: the on-duty worker in the DB) | who receives urgent alerts                       |
 | SMTP_URL               | (unset: .eml files in $DATA_DIR/outbox) | smtp://host:port for outgoing email            |
 | TIMEZONE               | Europe/London                         | local time of weekly availability                |
+| JOBS_POLL_SECONDS      | 1                                     | how often `serve` looks for due background jobs  |
+| JOBS_LEASE_SECONDS     | 60                                    | a claimed job is retried after this if its instance died |
+| JOBS_MAX_ATTEMPTS      | 8                                     | attempts before a job is marked failed           |
+| JOBS_BACKOFF_SECONDS   | 30                                    | first retry delay; doubles each attempt (max 1 h) |
+| RASA_URL               | (unset: reminder/erase jobs fail, "RASA_URL not set") | Rasa server, for reminders and erasure |
+| RASA_API_TOKEN         | (unset: no ?token=)                   | Rasa HTTP API token (trigger_intent)             |
+| RASA_ERASE_TOKEN       | (unset: erase jobs fail)              | bearer token of Rasa's /webhooks/privacy/erase   |
+| RETENTION_DAYS         | 365                                   | `retention` deletes records older than this      |
 """
 from __future__ import annotations
 
@@ -71,6 +79,14 @@ class Settings:
     duty_worker_email: str | None = None
     smtp_url: str | None = None
     timezone: str = "Europe/London"
+    jobs_poll_seconds: float = 1.0
+    jobs_lease_seconds: float = 60.0
+    jobs_max_attempts: int = 8
+    jobs_backoff_seconds: float = 30.0
+    rasa_url: str | None = None
+    rasa_api_token: str | None = field(default=None, repr=False)
+    rasa_erase_token: str | None = field(default=None, repr=False)
+    retention_days: int = 365
 
     @property
     def tz(self) -> ZoneInfo:
@@ -106,4 +122,12 @@ class Settings:
             duty_worker_email=(env.get("DUTY_WORKER_EMAIL") or None),
             smtp_url=env.get("SMTP_URL") or None,
             timezone=env.get("TIMEZONE") or "Europe/London",
+            jobs_poll_seconds=float(env.get("JOBS_POLL_SECONDS") or 1),
+            jobs_lease_seconds=float(env.get("JOBS_LEASE_SECONDS") or 60),
+            jobs_max_attempts=int(env.get("JOBS_MAX_ATTEMPTS") or 8),
+            jobs_backoff_seconds=float(env.get("JOBS_BACKOFF_SECONDS") or 30),
+            rasa_url=(env.get("RASA_URL") or "").rstrip("/") or None,
+            rasa_api_token=env.get("RASA_API_TOKEN") or None,
+            rasa_erase_token=env.get("RASA_ERASE_TOKEN") or None,
+            retention_days=int(env.get("RETENTION_DAYS") or 365),
         )

@@ -16,6 +16,7 @@ from sqlalchemy.engine import make_url
 
 from handoff.app import create_app
 from handoff.db import create_engine, create_sessionmaker, migrate
+from handoff.jobs import JobRunner
 from handoff.models import Worker
 from handoff.seed import seed_demo
 from handoff.settings import Settings
@@ -143,3 +144,10 @@ async def workers(db: Any) -> dict[str, int]:
     async with db() as session:
         rows = (await session.execute(select(Worker.email, Worker.id))).all()
     return {email.split("@")[0]: worker_id for email, worker_id in rows}
+
+
+@pytest.fixture
+async def job_runner(db: Any, settings: Settings) -> AsyncIterator[JobRunner]:
+    """A job runner on the test database, run explicitly (`await job_runner.run_until_idle()`)."""
+    async with JobRunner(db, settings, name="test-runner") as runner:
+        yield runner

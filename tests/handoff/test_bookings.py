@@ -17,7 +17,9 @@ async def count_bookings(db: Any) -> int:
         return await session.scalar(select(func.count()).select_from(Booking))
 
 
-async def test_booking_a_real_slot_returns_the_booking(client: Any, workers: dict[str, int], settings: Any) -> None:
+async def test_booking_a_real_slot_returns_the_booking(
+    client: Any, workers: dict[str, int], settings: Any, job_runner: Any
+) -> None:
     slot = (await slots_of(client, workers["amina"], "food_fuel"))[0]
     response = await book(client, workers["amina"], slot["start"], mode="face_to_face")
     assert response.status == 201
@@ -25,6 +27,8 @@ async def test_booking_a_real_slot_returns_the_booking(client: Any, workers: dic
     assert body["worker"] == {"id": workers["amina"], "name": "Amina Rahman"}
     assert (body["start"], body["end"], body["status"]) == (slot["start"], slot["end"], "booked")
     assert body["location"] == "Community Hub, 12 Vicarage Lane, E15"
+    assert not (settings.data_dir / "outbox").exists()  # the email is a job, sent by the runner
+    await job_runner.run_until_idle()
     outbox = list((settings.data_dir / "outbox").glob("*.eml"))
     assert len(outbox) == 1
     email = outbox[0].read_text()
@@ -87,7 +91,7 @@ async def test_mode_the_worker_does_not_offer_is_invalid(client: Any, workers: d
     assert (await response.json())["field"] == "mode"
 
 
-async def test_cancel_frees_the_slot(client: Any, workers: dict[str, int], settings: Any) -> None:
+async def test_cancel_frees_the_slot(client: Any, workers: dict[str, int], settings: Any, job_runner: Any) -> None:
     slot = (await slots_of(client, workers["amina"], "food_fuel"))[0]
     booking = await (await book(client, workers["amina"], slot["start"])).json()
     cancelled = await client.post(f"/api/v1/bookings/{booking['id']}/cancel", headers=AUTH)
@@ -97,6 +101,7 @@ async def test_cancel_frees_the_slot(client: Any, workers: dict[str, int], setti
     assert again.status == 200 and (await again.json())["status"] == "cancelled"
     assert slot in await slots_of(client, workers["amina"], "food_fuel")
     assert (await book(client, workers["amina"], slot["start"])).status == 201
+    await job_runner.run_until_idle()
     subjects = sorted(p.read_text().split("Subject: ")[1].splitlines()[0] for p in (settings.data_dir / "outbox").glob("*.eml"))
     assert subjects == ["Appointment cancelled", "New appointment booked", "New appointment booked"]
 

@@ -204,7 +204,7 @@ async def test_unknown_api_route_is_a_json_404(client: Any) -> None:
 
 
 async def test_urgent_alerts_the_duty_worker_once_per_conversation(
-    client: Any, workers: dict[str, int], settings: Any, db: Any
+    client: Any, workers: dict[str, int], settings: Any, db: Any, job_runner: Any
 ) -> None:
     body = {"conversation_id": "conv-9", "channel": "rest", "risks": ["homeless_tonight"], "callback_requested": True}
     first = await client.post("/api/v1/urgent", json=body, headers=AUTH)
@@ -214,6 +214,7 @@ async def test_urgent_alerts_the_duty_worker_once_per_conversation(
     assert one == two
     assert one["duty_worker"] == {"id": workers["fatima"], "name": "Fatima Begum"}
     assert await count(db, Handoff) == 1 and await count(db, UrgentAlert) == 1
+    await job_runner.run_until_idle()
     emails = list((settings.data_dir / "outbox").glob("*.eml"))
     assert len(emails) == 1
     assert f"/handoffs/{one['handoff_id']}" in emails[0].read_text()
@@ -221,6 +222,7 @@ async def test_urgent_alerts_the_duty_worker_once_per_conversation(
     [item] = await (await client.get("/api/v1/handoffs", params={"conversation_id": "conv-9"}, headers=AUTH)).json()
     assert (await more.json())["handoff_id"] == one["handoff_id"]
     assert item["urgent"] is True and item["risks"] == ["homeless_tonight", "suicide_self_harm"]
+    await job_runner.run_until_idle()
     assert len(list((settings.data_dir / "outbox").glob("*.eml"))) == 2  # new risk, new alert
 
 
