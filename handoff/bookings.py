@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import selectinload
 
-from . import notify
+from . import notify, reminders
 from .errors import Conflict, Invalid, NotFound, SlotTaken
 from .models import ACTIVE_STATUSES, Booking, Handoff, Worker, utcnow
 from .residents import find_resident, get_or_create_resident, update_profile
@@ -112,6 +112,7 @@ async def create_booking(
             if request.conversation_id:
                 await _attach_to_waiting_handoffs(session, booking)
             await notify.booking_made(session, booking)
+            await reminders.schedule(session, booking)
             return Booked(booking, created=True)
     except IntegrityError:
         if key:
@@ -139,6 +140,7 @@ async def cancel_booking(sessionmaker: async_sessionmaker[AsyncSession], booking
         booking.status = "cancelled"
         if changed:
             await notify.booking_changed(session, booking)
+            await reminders.cancel(session, booking.id)
         return booking, changed
 
 
@@ -159,6 +161,7 @@ async def move_booking(
             booking.status = "moved"
             await session.flush()
             await notify.booking_changed(session, booking)
+            await reminders.schedule(session, booking)
             return booking, True
     except IntegrityError:
         raise SlotTaken("That time has just been booked by someone else.", field="start") from None
