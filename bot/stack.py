@@ -1,8 +1,16 @@
 """Start and stop the whole stack: handoff service, action server and Rasa server.
 
-Standard library only, so `make run` and the end-to-end tests share one launcher.
+Standard library only, so `make run`, `make bench` and the end-to-end tests share one launcher.
 
     python -m bot.stack      # runs until Ctrl-C, then stops every process cleanly
+
+One instance of each process by default. `Stack(rasa_instances=2, action_instances=2, ...)`
+(or RASA_INSTANCES / ACTION_INSTANCES / HANDOFF_INSTANCES for `python -m bot.stack`) starts
+more on their own free ports, all sharing the tracker store, the lock store and the handoff
+database: Rasa instance i calls action server i (modulo their number), action server i calls
+handoff instance i (unless HANDOFF_URL names a load balancer). The first instance of each keeps
+the documented port and the plain name ("rasa", "actions", "handoff"); the others are
+"rasa-2", "actions-2", ... Several Rasa instances need a shared lock store: set REDIS_URL.
 """
 from __future__ import annotations
 
@@ -18,6 +26,7 @@ import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Dict, List, Optional
+from urllib.parse import unquote, urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -33,6 +42,7 @@ class Process:
     ready_url: str
     log: Path
     popen: Optional[subprocess.Popen] = None
+    env: Optional[Dict[str, str]] = None  # None: the stack's environment
 
 
 @dataclass
@@ -44,14 +54,34 @@ class Stack:
     handoff_python: str
     rasa_python: str = sys.executable
     processes: Dict[str, Process] = field(default_factory=dict)
+    rasa_instances: int = 1
+    action_instances: int = 1
+    handoff_instances: int = 1
+    ports: Dict[str, str] = field(default_factory=dict)  # of the second and later instances
 
     @property
     def data_dir(self) -> Path:
         return Path(self.env["DATA_DIR"])
 
+    def names(self, kind: str) -> List[str]:
+        """["rasa", "rasa-2", ...]: every instance of one kind of process."""
+        count = {"rasa": self.rasa_instances, "actions": self.action_instances,
+                 "handoff": self.handoff_instances}[kind]
+        return [kind] + [f"{kind}-{i}" for i in range(2, count + 1)]
+
+    def urls(self, kind: str) -> List[str]:
+        return [self.url(name) for name in self.names(kind)]
+
+    def port(self, name: str) -> str:
+        first = {"rasa": "RASA_PORT", "actions": "ACTIONS_PORT", "handoff": "HANDOFF_PORT"}
+        if name in first:
+            return self.env[first[name]]
+        if name not in self.ports:
+            self.ports[name] = _free_port()
+        return self.ports[name]
+
     def url(self, name: str) -> str:
-        port = {"rasa": "RASA_PORT", "actions": "ACTIONS_PORT", "handoff": "HANDOFF_PORT"}[name]
-        return f"http://127.0.0.1:{self.env[port]}"
+        return f"http://127.0.0.1:{self.port(name)}"
 
     def prepare(self) -> None:
         """Migrate the handoff database and seed demo workers (both idempotent)."""
@@ -67,24 +97,39 @@ class Stack:
         return result.stdout
 
     def start(self, timeout: float = 240.0) -> None:
+        if self.rasa_instances > 1 and self.env.get("LOCK_STORE_TYPE", "in_memory") == "in_memory":
+            raise StackError("several Rasa instances need a shared lock store: set REDIS_URL")
         logs = self.data_dir / "logs"
         logs.mkdir(parents=True, exist_ok=True)
+        handoff_url_given = bool(self.env.get("HANDOFF_URL"))  # e.g. a load balancer's
         self.env.setdefault("HANDOFF_URL", self.url("handoff"))
         # the handoff service calls back into Rasa for reminders and erasure
         self.env.setdefault("RASA_URL", self.url("rasa"))
         self.env["ACTION_ENDPOINT_URL"] = self.url("actions") + "/webhook"
-        specs = [
-            ("handoff", [self.handoff_python, "-m", "handoff", "serve"],
-             self.url("handoff") + "/api/v1/health"),
-            ("actions", [self.rasa_python, "-m", "rasa_sdk", "--actions", "actions",
-                         "--port", self.env["ACTIONS_PORT"]], self.url("actions") + "/health"),
-            ("rasa", [self.rasa_python, "-m", "rasa", "run", "--enable-api",
-                      "--model", str(self.model), "--endpoints", "endpoints.yml",
-                      "--credentials", "credentials.yml", "--port", self.env["RASA_PORT"],
-                      "--interface", "127.0.0.1"], self.url("rasa") + "/status"),
-        ]
-        for name, command, ready_url in specs:
-            self.start_process(Process(name, command, ready_url, logs / f"{name}.log"))
+        for i, name in enumerate(self.names("handoff")):
+            env = None if i == 0 else dict(self.env, HANDOFF_PORT=self.port(name))
+            self.start_process(Process(name, [self.handoff_python, "-m", "handoff", "serve"],
+                                       self.url(name) + "/api/v1/health",
+                                       logs / f"{name}.log", env=env))
+        handoffs = self.names("handoff")
+        for i, name in enumerate(self.names("actions")):
+            env = None
+            if i > 0 and not handoff_url_given:
+                env = dict(self.env, HANDOFF_URL=self.url(handoffs[i % len(handoffs)]))
+            self.start_process(Process(
+                name, [self.rasa_python, "-m", "rasa_sdk", "--actions", "actions",
+                       "--port", self.port(name)],
+                self.url(name) + "/health", logs / f"{name}.log", env=env))
+        actions = self.names("actions")
+        for i, name in enumerate(self.names("rasa")):
+            env = None if i == 0 else dict(
+                self.env, ACTION_ENDPOINT_URL=self.url(actions[i % len(actions)]) + "/webhook")
+            self.start_process(Process(
+                name, [self.rasa_python, "-m", "rasa", "run", "--enable-api",
+                       "--model", str(self.model), "--endpoints", "endpoints.yml",
+                       "--credentials", "credentials.yml", "--port", self.port(name),
+                       "--interface", "127.0.0.1"],
+                self.url(name) + "/status", logs / f"{name}.log", env=env))
         deadline = time.monotonic() + timeout
         for process in self.processes.values():
             self._wait_ready(process, deadline)
@@ -92,7 +137,7 @@ class Stack:
     def start_process(self, process: Process) -> None:
         with open(process.log, "ab") as log:
             process.popen = subprocess.Popen(
-                process.command, cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT,
+                process.command, cwd=ROOT, env=process.env or self.env, stdout=log, stderr=subprocess.STDOUT,
                 start_new_session=True,  # Ctrl-C reaches the launcher, which stops them in order
             )
         self.processes[process.name] = process
@@ -102,7 +147,7 @@ class Stack:
             if process.popen.poll() is not None:
                 raise StackError(f"{process.name} exited ({process.popen.returncode}); "
                                  f"see {process.log}:\n{_tail(process.log)}")
-            if _answers(process.ready_url, process.name):
+            if _answers(process.ready_url, process.name.split("-")[0]):
                 return
             time.sleep(0.5)
         raise StackError(f"{process.name} not ready in time; see {process.log}:\n{_tail(process.log)}")
@@ -118,16 +163,30 @@ class Stack:
             os.killpg(process.popen.pid, signal.SIGKILL)
             process.popen.wait()
 
+    def kill(self, name: str) -> None:
+        """SIGKILL a process and its children at once (a crash, for fault tests)."""
+        process = self.processes.get(name)
+        if process is None or process.popen is None or process.popen.poll() is not None:
+            return
+        os.killpg(process.popen.pid, signal.SIGKILL)
+        process.popen.wait()
+
     def restart(self, name: str, timeout: float = 240.0) -> None:
         """Start a stopped process again with its original command, and wait until it answers."""
         old = self.processes[name]
         self.stop_process(name)
-        self.start_process(Process(old.name, old.command, old.ready_url, old.log))
+        self.start_process(Process(old.name, old.command, old.ready_url, old.log, env=old.env))
         self._wait_ready(self.processes[name], time.monotonic() + timeout)
 
     def stop(self) -> None:
-        for name in ("rasa", "actions", "handoff"):
-            self.stop_process(name)
+        for kind in ("rasa", "actions", "handoff"):
+            for name in [n for n in self.processes if n.split("-")[0] == kind]:
+                self.stop_process(name)
+
+    def peak_rss_kib(self, name: str) -> int:
+        """Peak resident memory (VmHWM) of a running process plus its children, in KiB."""
+        process = self.processes[name]
+        return sum(_vm_hwm(pid) for pid in _with_descendants(process.popen.pid))
 
 
 def _answers(url: str, name: str) -> bool:
@@ -139,6 +198,36 @@ def _answers(url: str, name: str) -> bool:
             return bool(json.loads(response.read() or b"{}").get("model_file"))
     except (urllib.error.URLError, OSError, ValueError):
         return False
+
+
+def _free_port() -> str:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return str(s.getsockname()[1])
+
+
+def _with_descendants(pid: int) -> List[int]:
+    pids, i = [pid], 0
+    while i < len(pids):
+        for task in Path(f"/proc/{pids[i]}/task").glob("*/children"):
+            try:
+                pids.extend(int(child) for child in task.read_text().split())
+            except OSError:
+                pass
+        i += 1
+    return pids
+
+
+def _vm_hwm(pid: int) -> int:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
 
 
 def _tail(path: Path, lines: int = 30) -> str:
@@ -171,7 +260,36 @@ def environment(overrides: Optional[Dict[str, str]] = None) -> Dict[str, str]:
         if not env.get(key):
             env[key] = value
     env["DATA_DIR"] = str(data_dir)
+    env.update(lock_store_settings(env.get("REDIS_URL", ""), env.get("LOCK_STORE_TYPE", "")))
+    env.setdefault("LOCK_STORE_KEY_PREFIX", "")  # letters and digits only, or empty
     return env
+
+
+def lock_store_settings(redis_url: str, lock_store_type: str = "") -> Dict[str, str]:
+    """endpoints.yml's LOCK_STORE_* values, from REDIS_URL (redis://[user:pass@]host:port/db).
+
+    The lock store is Redis when REDIS_URL is set, else in memory (one Rasa process only);
+    LOCK_STORE_TYPE=in_memory keeps it in memory even with REDIS_URL set.
+    """
+    settings = {"LOCK_STORE_TYPE": "in_memory", "LOCK_STORE_HOST": "", "LOCK_STORE_PORT": "6379",
+                "LOCK_STORE_DB": "0", "LOCK_STORE_USERNAME": "", "LOCK_STORE_PASSWORD": "",
+                "LOCK_STORE_USE_SSL": ""}
+    if lock_store_type not in ("", "in_memory", "redis"):
+        raise StackError(f"LOCK_STORE_TYPE must be in_memory or redis, not {lock_store_type!r}")
+    if not redis_url or lock_store_type == "in_memory":
+        if lock_store_type == "redis":
+            raise StackError("LOCK_STORE_TYPE=redis needs REDIS_URL")
+        return settings
+    url = urlsplit(redis_url)
+    if url.scheme not in ("redis", "rediss") or not url.hostname:
+        raise StackError("REDIS_URL must look like redis://[user:password@]host[:port][/db]")
+    settings.update(
+        LOCK_STORE_TYPE="redis", LOCK_STORE_HOST=url.hostname, LOCK_STORE_PORT=str(url.port or 6379),
+        LOCK_STORE_DB=url.path.strip("/") or "0",
+        LOCK_STORE_USERNAME=unquote(url.username or ""), LOCK_STORE_PASSWORD=unquote(url.password or ""),
+        # endpoints.yml values are strings: "" is false, "true" is true
+        LOCK_STORE_USE_SSL="true" if url.scheme == "rediss" else "")
+    return settings
 
 
 def main() -> int:
@@ -179,7 +297,10 @@ def main() -> int:
     model = Path(env.get("RASA_MODEL") or subprocess.run(
         [sys.executable, "-m", "bot.train", "--path"], cwd=ROOT, env=env,
         capture_output=True, text=True, check=True).stdout.strip())
-    stack = Stack(env=env, model=model, handoff_python=env.get("HANDOFF_PYTHON", "python3"))
+    stack = Stack(env=env, model=model, handoff_python=env.get("HANDOFF_PYTHON", "python3"),
+                  rasa_instances=int(env.get("RASA_INSTANCES") or 1),
+                  action_instances=int(env.get("ACTION_INSTANCES") or 1),
+                  handoff_instances=int(env.get("HANDOFF_INSTANCES") or 1))
     stopping = False
 
     def stop(signum: int, frame: object) -> None:
@@ -191,9 +312,11 @@ def main() -> int:
     try:
         stack.prepare()
         stack.start()
+        extra = "".join(f"  {name + ':':<19}{stack.url(name)}\n"
+                        for name in stack.processes if "-" in name)
         print(f"\nReady.\n  Resident web chat: {stack.url('rasa')}/webhooks/webchat/\n"
               f"  Worker app:        {stack.url('handoff')}/  (demo logins: see `make demo-logins`)\n"
-              f"  Rasa HTTP API:     {stack.url('rasa')}\n"
+              f"  Rasa HTTP API:     {stack.url('rasa')}\n{extra}"
               f"  Logs:              {stack.data_dir / 'logs'}\nCtrl-C stops everything.",
               flush=True)
         while not stopping:
