@@ -14,13 +14,14 @@ from sqlalchemy import text
 
 from .audit import record_read
 from .bookings import booking_json, cancel_booking, create_booking, move_booking, upcoming_booking
+from .erasure import erase_conversation
 from .errors import Conflict, DomainError, Forbidden, Invalid, NotFound, SlotTaken
 from .handoffs import create_handoff, handoff_json, handoffs_for_conversation, raise_urgent, update_handoff
 from .keys import JOB_WAKEUP, SESSIONMAKER, SETTINGS
 from .matching import match_workers
 from .models import utcnow
 from .residents import resident_json
-from .schemas import BookingRequest, HandoffCreate, HandoffPatch, MatchRequest, MoveRequest, UrgentRequest
+from .schemas import BookingRequest, ErasureRequest, HandoffCreate, HandoffPatch, MatchRequest, MoveRequest, UrgentRequest
 
 log = logging.getLogger(__name__)
 routes = web.RouteTableDef()
@@ -238,3 +239,12 @@ async def urgent(request: web.Request) -> web.Response:
         },
         status=201,
     )
+
+
+@routes.post("/api/v1/erasures")
+async def erase(request: web.Request) -> web.Response:
+    """The resident asked us to delete their data: erase it here now, and ask Rasa to (a job)."""
+    body = await parse_body(request, ErasureRequest)
+    receipt = await erase_conversation(request.app[SESSIONMAKER], body.conversation_id)
+    wake_jobs(request)
+    return web.json_response(receipt.json(), status=202)

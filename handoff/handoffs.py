@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import selectinload
 
 from . import notify as notify_worker
+from .counts import count_new_handoff
 from .bookings import appointment_location
 from .errors import NotFound
 from .models import (
@@ -174,6 +175,7 @@ async def create_handoff(sessionmaker: async_sessionmaker[AsyncSession], request
             await session.flush()
             _record_consent(session, handoff)
             await _sync_resident_profile(session, handoff)
+            await count_new_handoff(session, handoff)
             return Stored(await get_handoff(session, handoff.id), created=True)
     except IntegrityError:
         if key:
@@ -243,6 +245,7 @@ async def raise_urgent(
             .with_for_update()
         )
         new_risks = list(request.risks)
+        is_new = handoff is None
         if handoff is None:
             handoff = Handoff(
                 conversation_id=request.conversation_id,
@@ -278,6 +281,8 @@ async def raise_urgent(
         if handoff.duty_worker_id is None and worker is not None:
             handoff.duty_worker_id = worker.id
         await session.flush()
+        if is_new:
+            await count_new_handoff(session, handoff)
         if notify and worker is not None:
             await notify_worker.urgent_raised(session, handoff.id, worker.id)
         return Raised(await get_handoff(session, handoff.id), worker, notify and worker is not None)

@@ -72,7 +72,7 @@ def handler(kind: str) -> Callable[[Handler], Handler]:
 
 def registered_handlers() -> dict[str, Handler]:
     # Imported for their @handler registrations (they import this module, so not at the top).
-    from . import notify, reminders  # noqa: F401
+    from . import erasure, notify, reminders  # noqa: F401
 
     return dict(HANDLERS)
 

@@ -314,3 +314,16 @@ class Job(Base):
     dedupe_key: Mapped[str | None] = mapped_column(String(200), unique=True)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class AnonymousCount(Base):
+    """Monthly tallies (e.g. need=benefits: 12) that outlive erasure and retention: no ids, no people."""
+
+    __tablename__ = "anonymous_counts"
+    __table_args__ = (UniqueConstraint("month", "metric", "key", name="uq_anonymous_counts_month_metric_key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    month: Mapped[str] = mapped_column(String(7))  # YYYY-MM (UTC)
+    metric: Mapped[str] = mapped_column(String(40))
+    key: Mapped[str] = mapped_column(String(60))
+    count: Mapped[int] = mapped_column(Integer, default=0)

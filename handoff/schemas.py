@@ -126,3 +126,7 @@ class UrgentRequest(Body):
     risks: Annotated[list[RiskId], Field(max_length=len(RISKS))] = []
     resident: HandoffResident | None = None
     callback_requested: bool = False
+
+
+class ErasureRequest(Body):
+    conversation_id: Ident

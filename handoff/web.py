@@ -14,9 +14,10 @@ from sqlalchemy.orm import selectinload
 from .audit import record_read
 from .bookings import appointment_location
 from .calendar import worker_feed
+from .erasure import erase_conversation
 from .errors import NotFound
 from .handoffs import can_read, get_handoff, mark_read, notes_for
-from .keys import SESSIONMAKER, SETTINGS
+from .keys import JOB_WAKEUP, SESSIONMAKER, SETTINGS
 from .models import ACTIVE_STATUSES, Booking, Handoff, HandoffNote, UrgentAlert, Worker, utcnow
 from .need import CONTACT_MODES, NEEDS, PRESENTING_ISSUES, RISKS
 from .sessions import WORKER, csrf_token, log_in, log_out, login_required
@@ -232,6 +233,31 @@ async def handoff_note(request: web.Request) -> web.StreamResponse:
         session.add(HandoffNote(handoff_id=handoff.id, worker_id=request[WORKER].id, kind=kind, text=text))
     log.info("worker %s added a %s to handoff %s", request[WORKER].id, kind, handoff.id)
     raise web.HTTPSeeOther(f"/handoffs/{handoff.id}#notes")
+
+
+@routes.get(r"/handoffs/{id:\d+}/erase")
+@login_required
+async def erase_confirm(request: web.Request) -> web.Response:
+    """The confirm step: erasing cannot be undone, so it is never one click from the summary."""
+    handoff, _ = await _authorised_handoff(request, "erase_confirm")
+    return await render(request, "erase_confirm.html", {"h": handoff})
+
+
+@routes.post(r"/handoffs/{id:\d+}/erase")
+@login_required
+async def erase(request: web.Request) -> web.Response:
+    """Erase everything held for this summary's conversation, as POST /api/v1/erasures does."""
+    handoff, _ = await _authorised_handoff(request, "erase")
+    form = await request.post()
+    if form.get("confirm") != "yes":
+        raise web.HTTPSeeOther(f"/handoffs/{handoff.id}/erase")
+    me: Worker = request[WORKER]
+    receipt = await erase_conversation(request.app[SESSIONMAKER], handoff.conversation_id, worker_id=me.id)
+    wakeup = request.app.get(JOB_WAKEUP)
+    if wakeup is not None:
+        wakeup.set()
+    log.info("worker %s erased the conversation of handoff %s", me.id, handoff.id)
+    return await render(request, "erased.html", {"receipt": receipt})
 
 
 @routes.get(r"/appointments/{id:\d+}")

@@ -9,6 +9,8 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, AsyncIterator, Callable, Iterator
 
+from aiohttp import web
+
 import asyncpg
 import pytest
 from sqlalchemy import select
@@ -21,7 +23,7 @@ from handoff.models import Worker
 from handoff.seed import seed_demo
 from handoff.settings import Settings
 
-from handoff_helpers import DEMO_PASSWORD, TOKEN
+from handoff_helpers import DEMO_PASSWORD, TOKEN, FakeRasa
 
 ENV_URL = os.environ.get("DATABASE_URL", "")
 PG_URL = ENV_URL if ENV_URL.startswith("postgres") else None
@@ -151,3 +153,13 @@ async def job_runner(db: Any, settings: Settings) -> AsyncIterator[JobRunner]:
     """A job runner on the test database, run explicitly (`await job_runner.run_until_idle()`)."""
     async with JobRunner(db, settings, name="test-runner") as runner:
         yield runner
+
+
+@pytest.fixture
+async def rasa(aiohttp_server: Any) -> AsyncIterator[tuple[FakeRasa, str]]:
+    """A fake Rasa server: (recorder, base URL)."""
+    fake = FakeRasa()
+    app = web.Application()
+    app.router.add_route("*", "/{tail:.*}", fake.handle)
+    server = await aiohttp_server(app)
+    yield fake, str(server.make_url("")).rstrip("/")

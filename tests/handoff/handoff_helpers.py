@@ -5,6 +5,8 @@ import re
 import uuid
 from typing import Any
 
+from aiohttp import web
+
 TOKEN = "test-service-token"
 DEMO_PASSWORD = "demo-password-for-tests"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
@@ -48,3 +50,24 @@ async def login(client: Any, email: str, password: str = DEMO_PASSWORD) -> Any:
     return await client.post(
         "/login", data={"email": email, "password": password, "csrf_token": token, "next": "/"}, allow_redirects=False
     )
+
+
+class FakeRasa:
+    """Records every request; answers with the queued statuses (then 200)."""
+
+    def __init__(self) -> None:
+        self.requests: list[dict[str, Any]] = []
+        self.statuses: list[int] = []
+
+    async def handle(self, request: web.Request) -> web.Response:
+        self.requests.append(
+            {
+                "method": request.method,
+                "raw_path": request.raw_path,
+                "path": request.path,
+                "query": dict(request.query),
+                "headers": dict(request.headers),
+                "json": await request.json(),
+            }
+        )
+        return web.json_response({}, status=self.statuses.pop(0) if self.statuses else 200)

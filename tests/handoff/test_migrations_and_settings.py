@@ -16,7 +16,7 @@ from conftest import PG_SKIP, PG_URL, create_pg_database, drop_pg_database, in_t
 
 EXPECTED_TABLES = {
     "workers", "weekly_availability", "availability_exceptions", "residents", "bookings", "handoffs",
-    "consent_records", "handoff_notes", "urgent_alerts", "audit_log", "jobs",
+    "consent_records", "handoff_notes", "urgent_alerts", "audit_log", "jobs", "anonymous_counts",
 }
 
 

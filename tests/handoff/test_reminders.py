@@ -3,47 +3,16 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from typing import Any, AsyncIterator
+from typing import Any
 from urllib.parse import unquote
 
 import pytest
-from aiohttp import web
 from sqlalchemy import select
 
 from handoff.jobs import JobRunner, enqueue
 from handoff.models import Job, utcnow
 
-from handoff_helpers import AUTH, book, slots_of
-
-
-class FakeRasa:
-    """Records every request; answers with the queued statuses (then 200)."""
-
-    def __init__(self) -> None:
-        self.requests: list[dict[str, Any]] = []
-        self.statuses: list[int] = []
-
-    async def handle(self, request: web.Request) -> web.Response:
-        self.requests.append(
-            {
-                "method": request.method,
-                "raw_path": request.raw_path,
-                "path": request.path,
-                "query": dict(request.query),
-                "headers": dict(request.headers),
-                "json": await request.json(),
-            }
-        )
-        return web.json_response({}, status=self.statuses.pop(0) if self.statuses else 200)
-
-
-@pytest.fixture
-async def rasa(aiohttp_server: Any) -> AsyncIterator[tuple[FakeRasa, str]]:
-    fake = FakeRasa()
-    app = web.Application()
-    app.router.add_route("*", "/{tail:.*}", fake.handle)
-    server = await aiohttp_server(app)
-    yield fake, str(server.make_url("")).rstrip("/")
+from handoff_helpers import AUTH, FakeRasa, book, slots_of
 
 
 @pytest.fixture
