@@ -1,4 +1,4 @@
-"""Command line: python -m handoff {migrate,seed-demo,serve,token}."""
+"""Command line: python -m handoff {migrate,seed-demo,serve,token,retention}."""
 from __future__ import annotations
 
 import argparse
@@ -55,10 +55,29 @@ async def _serve(settings: Settings) -> None:
         await runner.cleanup()
 
 
+async def _retention(settings: Settings, days: int, dry_run: bool) -> None:
+    from .db import create_engine, create_sessionmaker
+    from .retention import apply_retention
+
+    engine = create_engine(settings.database_url)
+    try:
+        report = await apply_retention(create_sessionmaker(engine), days, dry_run=dry_run)
+    finally:
+        await engine.dispose()
+    verb = "would be deleted (dry run)" if dry_run else "deleted"
+    print(f"retention: records older than {days} days {verb}:")
+    for line in report.lines():  # counts only, never personal data
+        print(f"  {line}")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m handoff", description=__doc__)
-    parser.add_argument("command", choices=["migrate", "seed-demo", "serve", "token"])
+    parser.add_argument("command", choices=["migrate", "seed-demo", "serve", "token", "retention"])
+    parser.add_argument("--days", type=int, default=None, help="retention: keep this many days (default RETENTION_DAYS)")
+    parser.add_argument("--dry-run", action="store_true", help="retention: count what would be deleted, delete nothing")
     args = parser.parse_args(argv)
+    if args.days is not None and args.days < 1:
+        parser.error("--days must be at least 1")
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr)
     settings = Settings.from_env()
     if args.command == "migrate":
@@ -69,6 +88,8 @@ def main(argv: list[str] | None = None) -> int:
         asyncio.run(_serve(settings))
     elif args.command == "token":
         print(settings.api_token)
+    elif args.command == "retention":
+        asyncio.run(_retention(settings, args.days or settings.retention_days, args.dry_run))
     return 0
 
 
