@@ -109,6 +109,22 @@ def test_environment_overrides(tmp_path: Path) -> None:
     assert not (tmp_path / "handoff_api_token").exists()
 
 
+def test_jobs_rasa_and_retention_settings(tmp_path: Path) -> None:
+    defaults = Settings.from_env({"DATA_DIR": str(tmp_path)})
+    assert (defaults.jobs_poll_seconds, defaults.jobs_lease_seconds, defaults.jobs_max_attempts) == (1, 60, 8)
+    assert (defaults.rasa_url, defaults.rasa_api_token, defaults.rasa_erase_token, defaults.retention_days) == (None, None, None, 365)
+    settings = Settings.from_env({
+        "DATA_DIR": str(tmp_path), "JOBS_POLL_SECONDS": "0.5", "JOBS_LEASE_SECONDS": "30", "JOBS_MAX_ATTEMPTS": "3",
+        "JOBS_BACKOFF_SECONDS": "5", "RASA_URL": "http://rasa:5005/", "RASA_API_TOKEN": "api-tok",
+        "RASA_ERASE_TOKEN": "erase-tok", "RETENTION_DAYS": "90",
+    })
+    assert (settings.jobs_poll_seconds, settings.jobs_lease_seconds, settings.jobs_max_attempts) == (0.5, 30, 3)
+    assert settings.jobs_backoff_seconds == 5 and settings.retention_days == 90
+    assert settings.rasa_url == "http://rasa:5005"  # no trailing slash, so paths join cleanly
+    assert (settings.rasa_api_token, settings.rasa_erase_token) == ("api-tok", "erase-tok")
+    assert "api-tok" not in repr(settings) and "erase-tok" not in repr(settings)
+
+
 def test_openapi_document_lists_every_api_route() -> None:
     from handoff.api import routes
 
