@@ -24,7 +24,7 @@ export COUNCIL_SUPPORT_LINE ?= 020 8430 2000
 export RASA_TELEMETRY_ENABLED := false
 export TF_CPP_MIN_LOG_LEVEL := 2
 
-.PHONY: help setup run train validate test test-handoff test-rasa eval lint demo-logins clean
+.PHONY: help setup run train validate test test-handoff test-rasa eval lint demo-logins clean bench
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-13s %s\n", $$1, $$2}'
@@ -71,6 +71,9 @@ test-rasa: setup ## the Rasa side: components, actions, conversations end to end
 eval: setup ## held-out NLU (intent F1, need F1), risk recall/false alarms, the conversation simulator
 	@$(RASA_PY) -m bot.evaluate
 	@$(RASA_PY) -m tests.simulation.simulator --start-stack --model $$($(RASA_PY) -m bot.train --path)
+
+bench: setup ## load and fault benchmark: single vs scaled stack (BENCH_ARGS="--config single --no-faults")
+	RASA_MODEL=$${RASA_MODEL:-$$($(RASA_PY) -m bot.train --path)} $(RASA_PY) -m bot.bench $(BENCH_ARGS)
 
 lint: $(RASA_VENV)/.installed
 	$(RASA_PY) -m compileall -q bot actions
