@@ -237,7 +237,7 @@ class JobRunner:
                 log.exception("job runner poll failed")
             try:
                 await asyncio.wait_for(self.wakeup.wait(), timeout=self.settings.jobs_poll_seconds)
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 pass
             self.wakeup.clear()
 

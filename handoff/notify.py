@@ -114,7 +114,7 @@ async def send_booking_made(ctx: JobContext, job: Job) -> None:
         booking = await session.get(Booking, booking_id)
     if booking is None:
         log.info("booking %s no longer exists (erased); no email", booking_id)
-        return None
+        return
     settings = ctx.settings
     link = f"{settings.public_url}/appointments/{booking.id}"
     body = (
@@ -125,7 +125,6 @@ async def send_booking_made(ctx: JobContext, job: Job) -> None:
     )
     to = await _worker_email(ctx, booking.worker_id)
     await send_email(settings, to, "New appointment booked", body, kind=f"booking:{booking.id}")
-    return None
 
 
 @handler(URGENT_RAISED)
@@ -141,7 +140,6 @@ async def send_urgent_raised(ctx: JobContext, job: Job) -> None:
     )
     to = await _worker_email(ctx, job.payload["worker_id"])
     await send_email(settings, to, "URGENT: a resident needs contact today", body, kind=f"urgent:{handoff_id}")
-    return None
 
 
 @handler(BOOKING_CHANGED)
@@ -160,4 +158,3 @@ async def send_booking_changed(ctx: JobContext, job: Job) -> None:
         body = f"Hello,\n\nAn appointment with you has been {what}.\nDetails: {link}\n"
     to = await _worker_email(ctx, payload["worker_id"])
     await send_email(settings, to, f"Appointment {status}", body, kind=f"{status}:{booking_id}")
-    return None

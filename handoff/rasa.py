@@ -1,7 +1,6 @@
 """Calls from background jobs into Rasa (reminders, erasure); the Rasa side owns the wording."""
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 from urllib.parse import quote
 
@@ -30,7 +29,7 @@ async def post(
         async with ctx.http.post(url, json=body, headers=headers) as response:
             status = response.status
             await response.read()
-    except asyncio.TimeoutError:
+    except TimeoutError:
         raise Retry("Rasa did not answer in time") from None
     except aiohttp.ClientError as exc:
         raise Retry(f"Rasa unreachable: {type(exc).__name__}") from None

@@ -62,7 +62,7 @@ async def send_reminder(ctx: JobContext, job: Job) -> None:
         or booking.start_at <= utcnow()
     ):
         log.info("reminder job %s is stale (booking %s changed); dropped", job.id, payload["booking_id"])
-        return None
+        return
     await rasa.trigger_intent(
         ctx,
         booking.conversation_id,
@@ -71,4 +71,3 @@ async def send_reminder(ctx: JobContext, job: Job) -> None:
         {"reminder": payload["reminder"], "booking_id": str(booking.id)},
     )
     log.info("reminder %s for booking %s handed to Rasa", payload["reminder"], booking.id)
-    return None

@@ -11,13 +11,14 @@ from aiohttp import web
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from .api import wake_jobs
 from .audit import record_read
 from .bookings import appointment_location
 from .calendar import worker_feed
 from .erasure import erase_conversation
 from .errors import NotFound
 from .handoffs import can_read, get_handoff, mark_read, notes_for
-from .keys import JOB_WAKEUP, SESSIONMAKER, SETTINGS
+from .keys import SESSIONMAKER, SETTINGS
 from .models import ACTIVE_STATUSES, Booking, Handoff, HandoffNote, UrgentAlert, Worker, utcnow
 from .need import CONTACT_MODES, NEEDS, PRESENTING_ISSUES, RISKS
 from .sessions import WORKER, csrf_token, log_in, log_out, login_required
@@ -253,9 +254,7 @@ async def erase(request: web.Request) -> web.Response:
         raise web.HTTPSeeOther(f"/handoffs/{handoff.id}/erase")
     me: Worker = request[WORKER]
     receipt = await erase_conversation(request.app[SESSIONMAKER], handoff.conversation_id, worker_id=me.id)
-    wakeup = request.app.get(JOB_WAKEUP)
-    if wakeup is not None:
-        wakeup.set()
+    wake_jobs(request)
     log.info("worker %s erased the conversation of handoff %s", me.id, handoff.id)
     return await render(request, "erased.html", {"receipt": receipt})
 

@@ -39,7 +39,7 @@ def pending(jobs: list[Job]) -> dict[str, dt.datetime]:
 async def test_booking_schedules_two_reminders_and_rasa_gets_the_exact_request(
     client: Any, workers: dict[str, int], db: Any, rasa: tuple[FakeRasa, str], rasa_settings: Any
 ) -> None:
-    fake, base = rasa
+    fake, _ = rasa
     slot = await later_slot(client, workers["amina"])
     start = dt.datetime.fromisoformat(slot["start"])
     conversation = "whatsapp:+44 7700/900?x"  # must be URL-quoted as one path segment
@@ -115,7 +115,6 @@ async def test_cancelling_cancels_pending_reminders(
 async def test_moving_replaces_the_reminders(
     client: Any, workers: dict[str, int], db: Any, rasa: tuple[FakeRasa, str], rasa_settings: Any
 ) -> None:
-    fake, _ = rasa
     first, second = await later_slot(client, workers["amina"]), await later_slot(client, workers["amina"], skip=1)
     booking = await (await book(client, workers["amina"], first["start"], conversation_id="conv-m")).json()
     moved = await client.post(f"/api/v1/bookings/{booking['id']}/move", json={"start": second["start"]}, headers=AUTH)
