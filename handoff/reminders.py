@@ -68,6 +68,8 @@ async def send_reminder(ctx: JobContext, job: Job) -> None:
         booking.conversation_id,
         booking.channel,
         INTENT,
-        {"reminder": payload["reminder"], "booking_id": str(booking.id)},
+        # the start as booked here: the conversation's own copy may be older (moved by a worker)
+        {"reminder": payload["reminder"], "booking_id": str(booking.id),
+         "start": booking.start_at.isoformat()},
     )
     log.info("reminder %s for booking %s handed to Rasa", payload["reminder"], booking.id)

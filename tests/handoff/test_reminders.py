@@ -62,7 +62,8 @@ async def test_booking_schedules_two_reminders_and_rasa_gets_the_exact_request(
     assert request["query"] == {"output_channel": "twilio_whatsapp", "token": "rasa-secret"}
     assert request["json"] == {
         "name": "EXTERNAL_reminder",
-        "entities": {"reminder": "day_before", "booking_id": str(booking["id"])},
+        "entities": {"reminder": "day_before", "booking_id": str(booking["id"]),
+                     "start": booking["start"]},
     }
     assert [j.status for j in await reminder_jobs(db)] == ["done", "pending"]
 
