@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import re
 from typing import TYPE_CHECKING, Any, Awaitable, Callable, Dict, List, Optional
 
 from actions import contact, resident, slot, summary
@@ -44,6 +45,31 @@ def when(start_iso: str) -> str:
 
 def has_booking(turn: "Conversation") -> bool:
     return bool(turn.slot("booking"))
+
+
+# Plain words about the appointment, heard whatever the classifier made of them (a reply to a
+# reminder is often just "can't make it" or "can we do Thursday instead").
+RESCHEDULE_WORDS = re.compile(
+    r"\b(?:change|move|rearrange|reschedule|swap)\b[^.!?]{0,20}\b(?:time|day|date|appointment|it)\b"
+    r"|\b(?:another|different|other) (?:time|day|date)\b|\binstead\b", re.I)
+CANCEL_WORDS = re.compile(
+    r"\b(?:can'?t|cannot|cant|won'?t|wont|unable to|not able to)\b[^.!?]{0,14}?"
+    r"\b(?:make it|make the (?:appointment|meeting|time)|attend|be there|"
+    r"come (?:in|on|to it|then|at|tomorrow|today))\b"
+    r"|\bcancel\b[^.!?]{0,12}\b(?:it|appointment|booking|meeting|that)\b|^\s*cancel\W*$", re.I)
+
+
+def change_asked(turn: "Conversation") -> Optional[str]:
+    """'reschedule_booking', 'cancel_booking' or None, from the intent or the words."""
+    if turn.message.intent in ("cancel_booking", "reschedule_booking"):
+        return turn.message.intent
+    if turn.message.is_payload:
+        return None
+    if RESCHEDULE_WORDS.search(turn.message.text):
+        return "reschedule_booking"
+    if CANCEL_WORDS.search(turn.message.text):
+        return "cancel_booking"
+    return None
 
 
 # --- how to meet -----------------------------------------------------------------------------
@@ -357,7 +383,7 @@ async def on_manage(turn: "Conversation") -> None:
 async def manage(turn: "Conversation") -> None:
     """ "cancel" / "I can't make it" / "can we do Thursday instead", at any point."""
     booked = turn.slot("booking")
-    if turn.message.intent == "reschedule_booking":
+    if change_asked(turn) == "reschedule_booking":
         await offer(turn, same_worker=True)
         return
     if turn.stage != MANAGE:

@@ -63,7 +63,7 @@ class ActionConverse(Action):
         elif intent == "bot_challenge":
             turn.say("utter_bot_challenge")
             await ask_again(turn)
-        elif intent in ("cancel_booking", "reschedule_booking") and booking.has_booking(turn):
+        elif booking.has_booking(turn) and booking.change_asked(turn):
             await booking.manage(turn)
         elif intent == "request_human" and turn.stage in BEFORE_BOOKING:
             turn.absorb()  # straight to booking with what is known; no more questions

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import time
 
+import pytest
+
 from tests.action_server.conftest import BOOKING, tracker
 from tests.action_server.helpers import converse
 
@@ -121,6 +123,23 @@ async def test_i_cant_make_it_offers_a_new_time_or_cancelling(handoff):
     said, _, slots = await converse(tracker("/cancel_booking", "cancel_booking", {**state, "triage_stage": "manage"}))
     assert said == ["utter_cancelled"] and slots["booking"] is None
     assert handoff.requests[-1]["path"] == "/api/v1/bookings/101/cancel"
+
+
+@pytest.mark.parametrize("text, intent, said_first", [
+    ("cant make it tomorrow sorry", "inform", "utter_cant_make_it_options"),
+    ("I won't be able to make it", "nlu_fallback", "utter_cant_make_it_options"),
+    ("could we change the time", "inform", "utter_offer_times"),
+])
+async def test_plain_words_about_the_appointment_count_whatever_the_classifier_said(handoff, text, intent, said_first):
+    state = {"triage_stage": "booked", "booking": BOOKING}
+    said, _, _ = await converse(tracker(text, intent, state))
+    assert said == [said_first]
+
+
+async def test_money_words_that_look_alike_are_not_about_the_appointment(handoff):
+    state = {"triage_stage": "booked", "booking": BOOKING}
+    said, _, _ = await converse(tracker("i cant make ends meet", "inform", state))
+    assert said == ["utter_about_booking_or_new"]
 
 
 async def test_can_we_do_another_day_moves_it_with_the_same_worker(handoff):

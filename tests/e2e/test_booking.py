@@ -13,7 +13,9 @@ async def test_a_returning_resident_is_greeted_with_their_appointment(stack: Sta
     confirmed = await say(stack, sender, offer[-1]["buttons"][0]["payload"])
     worker = (await handoffs(stack, sender))[0]["worker"]["name"].split()[0]
     assert f"You're booked in with {worker}" in texts(confirmed)
-    done = await say(stack, sender, "skip")  # no contact details: the worker uses this chat
+    name = await say(stack, sender, "skip")  # no contact details: the worker uses this chat
+    assert f"what name would you like {worker} to use" in texts(name)
+    done = await say(stack, sender, "rather not say")
     assert "will get in touch" in texts(done)
 
     await say(stack, sender, "/session_start")  # as when they come back another day

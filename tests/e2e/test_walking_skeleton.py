@@ -44,7 +44,9 @@ async def test_rent_arrears_to_a_booked_worker_and_a_stored_handoff(stack: Stack
 
     confirmation = await say(stack, sender, times[0]["payload"])
     assert "You're booked in with" in texts(confirmation)
-    done = await say(stack, sender, "07700 900123 but please don't text")
+    name = await say(stack, sender, "07700 900123 but please don't text")
+    assert "what name would you like" in texts(name)
+    done = await say(stack, sender, "it's Sam")
     assert "will get in touch" in texts(done)
 
     stored = await handoffs(stack, sender)
@@ -59,6 +61,7 @@ async def test_rent_arrears_to_a_booked_worker_and_a_stored_handoff(stack: Stack
     assert handoff["consent"]["share_with_worker"] is True
     assert story in handoff["in_their_words"]
     assert handoff["resident"]["contact"] == "07700900123"
+    assert handoff["resident"]["name"] == "Sam"
     assert handoff["worker"]["name"] in texts(confirmation)
     chosen = re.search(r'"slot_choice": "([^"]+)"', times[0]["payload"]).group(1)
     assert handoff["appointment"]["start"][:16] == chosen[:16]

@@ -312,6 +312,8 @@ class Talk:
             return times[0]["payload"] if times else "the first one"
         if name in ("utter_ask_contact", "utter_ask_contact_again", "utter_ask_contact_safe_way"):
             return self.r.contact
+        if name in ("utter_ask_name", "utter_ask_name_again"):
+            return "skip"  # most people just want to be done by now
         if name == CALLBACK_OFFER:
             return "no thanks"
         return None
