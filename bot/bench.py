@@ -67,7 +67,8 @@ def free_port() -> str:
 
 
 # ---------------------------------------------------------------- what a resident answers
-def decide(text: str, buttons: List[Tuple[str, str]], story: str) -> Tuple[Optional[str], str]:
+def decide(text: str, buttons: List[Tuple[str, str]], story: str,
+           last_time: Optional[str] = None) -> Tuple[Optional[str], str]:
     """The resident's next message for the bot's last turn, and the step it answers.
 
     `buttons` are (title, what to send): a payload on REST, a number on SMS."""
@@ -80,9 +81,11 @@ def decide(text: str, buttons: List[Tuple[str, str]], story: str) -> Tuple[Optio
         return None
 
     if "booked in with" in t:
-        return "skip", "confirmed"
+        return "skip", "contact"
     if "will get in touch" in t:
         return None, "done"
+    if "isn't answering" in t and last_time:  # the booking failed: tap the same time again
+        return last_time, "time"
     if "which of these times" in t and tap():
         return tap(), "time"
     if tap("phone"):
@@ -148,7 +151,7 @@ class Driver:
         run.readable.append(None)
 
     # -- REST
-    async def rest_turn(self, sender: str, text: str, run: Run) -> Optional[Tuple[str, List]]:
+    async def rest_turn(self, sender: str, text: str, step: str, run: Run) -> Optional[Tuple[str, List]]:
         run.sent[sender].append(text)
         start = time.monotonic()
         try:
@@ -163,13 +166,13 @@ class Driver:
         run.latencies.append(time.monotonic() - start)
         if not body:
             if body is not None:
-                run.errors["empty reply"] += 1
+                run.errors[f"no reply to {step}"] += 1
             return None
         buttons = [(b["title"], b["payload"]) for r in body for b in r.get("buttons", [])]
         return " ".join(r.get("text", "") for r in body), buttons
 
     # -- Twilio SMS, each webhook delivered twice
-    async def sms_turn(self, sender: str, text: str, run: Run) -> Optional[Tuple[str, List]]:
+    async def sms_turn(self, sender: str, text: str, step: str, run: Run) -> Optional[Tuple[str, List]]:
         from twilio.request_validator import RequestValidator
 
         run.sent[sender].append(text)
@@ -204,7 +207,7 @@ class Driver:
         except asyncio.TimeoutError:
             pass
         if not bodies:
-            run.errors["no SMS reply"] += 1
+            run.errors[f"no SMS reply to {step}"] += 1
             return None
         text = "\n".join(bodies)
         buttons = [(title, number) for number, title in re.findall(r'(\d+) for "([^"]+)"', text)]
@@ -213,9 +216,9 @@ class Driver:
     async def converse(self, sender: str, story: str, run: Run, sms: bool = False) -> None:
         turn = self.sms_turn if sms else self.rest_turn
         run.sent[sender] = []
-        message, retries = OPENING, 0
+        message, step, retries, last_time = OPENING, "opening", 0, None
         for _ in range(MAX_TURNS):
-            result = await turn(sender, message, run)
+            result = await turn(sender, message, step, run)
             if result is None:
                 retries += 1
                 if retries > MAX_RETRIES:
@@ -223,13 +226,15 @@ class Driver:
                 await asyncio.sleep(1)
                 continue  # the resident sends it again
             retries = 0
-            message, step = decide(result[0], result[1], story)
-            if step == "confirmed":
+            if step == "time":
+                last_time = message
+            message, step = decide(result[0], result[1], story, last_time)
+            if step == "contact":  # the reply confirmed the booking
                 await self.wait_readable(sender, time.monotonic(), run)
             if step == "done":
                 run.finished += 1
                 return
-        run.errors["conversation unfinished"] += 1
+        run.errors[f"unfinished at {step}"] += 1
 
     async def load(self, conversations: int, concurrency: int, sms: bool = False,
                    fault: Optional[Callable[[], Any]] = None) -> Run:
