@@ -40,14 +40,16 @@ async def post(
     raise Fail(f"Rasa answered HTTP {status}")
 
 
-async def trigger_intent(
-    ctx: JobContext, conversation_id: str, channel: str | None, intent: str, entities: dict[str, Any]
-) -> None:
-    """POST /conversations/{id}/trigger_intent (Rasa HTTP API) so the bot speaks first on the resident's channel."""
+async def execute_action(ctx: JobContext, conversation_id: str, channel: str | None, action: str) -> None:
+    """POST /conversations/{id}/execute (Rasa HTTP API) so the bot speaks first on the resident's channel.
+
+    An action, not an external intent: an intent would have to appear in Rasa's rules, which
+    puts it into the NLU classifier's label set and changes the trained model for nothing.
+    """
     url = (
-        f"{base_url(ctx)}/conversations/{quote(conversation_id, safe='')}/trigger_intent"
+        f"{base_url(ctx)}/conversations/{quote(conversation_id, safe='')}/execute"
         f"?output_channel={quote(channel or 'latest', safe='')}"
     )
     if ctx.settings.rasa_api_token:
         url += f"&token={quote(ctx.settings.rasa_api_token, safe='')}"
-    await post(ctx, url, {"name": intent, "entities": entities})
+    await post(ctx, url, {"name": action})

@@ -1,7 +1,7 @@
 """Reminders for residents before their appointment, delivered by Rasa on their own channel.
 
 The service only decides *when* (start − 24 h, start − 2 h) and checks the booking still
-stands; Rasa's EXTERNAL_reminder decides what is safe to send and words it.
+stands; Rasa's action_remind_<kind> decides what is safe to send and words it.
 """
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from .models import Booking, Job, utcnow
 
 log = logging.getLogger(__name__)
 REMINDER = "reminder"
-INTENT = "EXTERNAL_reminder"
+ACTION = "action_remind_{}"  # action_remind_day_before, action_remind_two_hours
 BEFORE = {"day_before": dt.timedelta(hours=24), "two_hours": dt.timedelta(hours=2)}
 
 
@@ -63,13 +63,6 @@ async def send_reminder(ctx: JobContext, job: Job) -> None:
     ):
         log.info("reminder job %s is stale (booking %s changed); dropped", job.id, payload["booking_id"])
         return
-    await rasa.trigger_intent(
-        ctx,
-        booking.conversation_id,
-        booking.channel,
-        INTENT,
-        # the start as booked here: the conversation's own copy may be older (moved by a worker)
-        {"reminder": payload["reminder"], "booking_id": str(booking.id),
-         "start": booking.start_at.isoformat()},
-    )
+    await rasa.execute_action(ctx, booking.conversation_id, booking.channel,
+                              ACTION.format(payload["reminder"]))
     log.info("reminder %s for booking %s handed to Rasa", payload["reminder"], booking.id)

@@ -18,7 +18,7 @@
 | JOBS_MAX_ATTEMPTS      | 8                                     | attempts before a job is marked failed           |
 | JOBS_BACKOFF_SECONDS   | 30                                    | first retry delay; doubles each attempt (max 1 h) |
 | RASA_URL               | (unset: reminder/erase jobs fail, "RASA_URL not set") | Rasa server, for reminders and erasure |
-| RASA_API_TOKEN         | (unset: no ?token=)                   | Rasa HTTP API token (trigger_intent)             |
+| RASA_API_TOKEN         | (unset: no ?token=)                   | Rasa HTTP API token (execute: reminders)         |
 | RASA_ERASE_TOKEN       | (unset: erase jobs fail)              | bearer token of Rasa's /webhooks/privacy/erase   |
 | RETENTION_DAYS         | 365                                   | `retention` deletes records older than this      |
 """

@@ -5,7 +5,7 @@ import pytest
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.privacy import asks_to_erase
-from actions.reminder import ActionRemind
+from actions.reminder import ActionRemind, ActionRemindTwoHours
 from tests.action_server.conftest import BOOKING, tracker
 from tests.action_server.helpers import converse
 
@@ -64,19 +64,17 @@ async def test_if_the_service_is_down_nothing_is_forgotten_and_they_are_told_how
     assert "needs" not in slots  # no reset
 
 
-def reminder(kind: str, booking_id, slots):
-    entities = [{"entity": "reminder", "value": kind}, {"entity": "booking_id", "value": str(booking_id)}]
-    return tracker(None, "EXTERNAL_reminder", slots, entities)
+FUTURE = {**BOOKING, "start": "2099-11-24T10:00:00+00:00"}
 
 
-async def run_reminder(t):
+async def run_reminder(action, slots):
     dispatcher = CollectingDispatcher()
-    events = await ActionRemind().run(dispatcher, t, {})
+    events = await action.run(dispatcher, tracker("", "session_start", slots), {})
     return dispatcher.messages, events
 
 
 async def test_a_due_reminder_names_the_worker_time_and_way_and_carries_the_template():
-    messages, events = await run_reminder(reminder("day_before", 101, {"booking": BOOKING}))
+    messages, events = await run_reminder(ActionRemind(), {"booking": FUTURE})
     [message] = messages
     assert message["response"] == "utter_reminder_day_before" and events == []
     assert message["worker_name"] == "Amina" and message["appointment_mode"] == "phone"
@@ -85,17 +83,18 @@ async def test_a_due_reminder_names_the_worker_time_and_way_and_carries_the_temp
         "kind": "reminder", "parameters": ["Amina", "Tuesday 24 November at 10:00"]}}
 
 
-async def test_two_hours_before_has_its_own_words():
-    messages, _ = await run_reminder(reminder("two_hours", 101, {"booking": BOOKING}))
+async def test_two_hours_before_has_its_own_action_and_words():
+    assert ActionRemindTwoHours().name() == "action_remind_two_hours"
+    messages, _ = await run_reminder(ActionRemindTwoHours(), {"booking": FUTURE})
     assert [m["response"] for m in messages] == ["utter_reminder_two_hours"]
 
 
 @pytest.mark.parametrize("slots", [
     {"booking": None},                                   # cancelled or erased here
-    {"booking": {**BOOKING, "id": 202}},                 # another booking since
-    {"booking": BOOKING, "resident_contact": {"contact": "07700900123", "preferred_contact": "phone",
-                                              "safe_contact": "Do not text"}},
+    {"booking": {**BOOKING, "start": "2020-11-24T10:00:00+00:00"}},  # already past
+    {"booking": FUTURE, "resident_contact": {"contact": "07700900123", "preferred_contact": "phone",
+                                             "safe_contact": "Do not text"}},
 ])
 async def test_no_reminder_for_a_stale_booking_or_when_texting_is_unsafe(slots):
-    messages, _ = await run_reminder(reminder("day_before", 101, slots))
+    messages, _ = await run_reminder(ActionRemind(), slots)
     assert messages == []

@@ -1,4 +1,4 @@
-"""Reminders: scheduled at start−24 h and start−2 h, delivered through Rasa's trigger_intent."""
+"""Reminders: scheduled at start−24 h and start−2 h, delivered through Rasa's execute endpoint."""
 from __future__ import annotations
 
 import dataclasses
@@ -57,14 +57,10 @@ async def test_booking_schedules_two_reminders_and_rasa_gets_the_exact_request(
     assert request["method"] == "POST"
     raw_path = request["raw_path"].split("?")[0]
     # One path segment ("/" and "?" in the id are escaped), and the id survives the round trip.
-    assert raw_path.split("/") == ["", "conversations", raw_path.split("/")[2], "trigger_intent"]
-    assert "%2F900%3Fx" in raw_path and unquote(raw_path) == f"/conversations/{conversation}/trigger_intent"
+    assert raw_path.split("/") == ["", "conversations", raw_path.split("/")[2], "execute"]
+    assert "%2F900%3Fx" in raw_path and unquote(raw_path) == f"/conversations/{conversation}/execute"
     assert request["query"] == {"output_channel": "twilio_whatsapp", "token": "rasa-secret"}
-    assert request["json"] == {
-        "name": "EXTERNAL_reminder",
-        "entities": {"reminder": "day_before", "booking_id": str(booking["id"]),
-                     "start": booking["start"]},
-    }
+    assert request["json"] == {"name": "action_remind_day_before"}
     assert [j.status for j in await reminder_jobs(db)] == ["done", "pending"]
 
 
@@ -78,7 +74,7 @@ async def test_no_token_parameter_without_rasa_api_token(
     async with JobRunner(db, dataclasses.replace(rasa_settings, rasa_api_token=None)) as runner:
         await runner.run_until_idle(now=start - dt.timedelta(hours=1))
     assert [r["query"] for r in fake.requests] == [{"output_channel": "rest"}] * 2
-    assert [r["json"]["entities"]["reminder"] for r in fake.requests] == ["day_before", "two_hours"]
+    assert [r["json"]["name"] for r in fake.requests] == ["action_remind_day_before", "action_remind_two_hours"]
 
 
 async def test_reminders_already_past_are_skipped_and_none_without_a_conversation(
