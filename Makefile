@@ -24,7 +24,7 @@ export COUNCIL_SUPPORT_LINE ?= 020 8430 2000
 export RASA_TELEMETRY_ENABLED := false
 export TF_CPP_MIN_LOG_LEVEL := 2
 
-.PHONY: help setup run train validate test test-handoff test-rasa eval lint demo-logins clean bench
+.PHONY: help setup run train validate test test-handoff test-rasa eval lint demo-logins clean bench retention
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-13s %s\n", $$1, $$2}'
@@ -74,6 +74,11 @@ eval: setup ## held-out NLU (intent F1, need F1), risk recall/false alarms, the 
 
 bench: setup ## load and fault benchmark: single vs scaled stack (BENCH_ARGS="--config single --no-faults")
 	RASA_MODEL=$${RASA_MODEL:-$$($(RASA_PY) -m bot.train --path)} $(RASA_PY) -m bot.bench $(BENCH_ARGS)
+
+retention: $(RASA_VENV)/.installed $(HANDOFF_VENV)/.installed ## delete handoffs and conversations older than RETENTION_DAYS (default 365; ARGS=--dry-run)
+	@$(HANDOFF_PY) -m handoff migrate > /dev/null
+	$(HANDOFF_PY) -m handoff retention $(ARGS)
+	$(RASA_PY) -m bot.privacy retention $(ARGS)
 
 lint: $(RASA_VENV)/.installed
 	$(RASA_PY) -m compileall -q bot actions
