@@ -11,7 +11,7 @@ Configurations (each on loopback, in a temporary data folder, torn down afterwar
 
 Each resident goes from "I'm behind on my rent" through consent, their story, the gentle
 questions, the playback, what matters most, what they want, how to meet and a time, to a
-confirmed booking, answering what the bot asks (mostly by tapping its buttons) and waiting for
+confirmed booking (then the contact and name questions), answering what the bot asks (mostly by tapping its buttons) and waiting for
 each reply. Messages go round-robin over the Rasa instances (a load balancer without sticky
 sessions). Afterwards every conversation's tracker and handoffs are read back:
 - lost: messages sent that are not stored as a user event; dup: stored more often than sent;
@@ -84,6 +84,8 @@ def decide(text: str, buttons: List[Tuple[str, str]], story: str,
         return "skip", "contact"
     if "will get in touch" in t:
         return None, "done"
+    if "what name would you like" in t:
+        return "rather not say", "name"
     if "isn't answering" in t and last_time:  # the booking failed: tap the same time again
         return last_time, "time"
     if "which of these times" in t and tap():
