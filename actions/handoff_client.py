@@ -1,6 +1,7 @@
 """Thin HTTP client for the handoff service's API v1 (the service owns all storage)."""
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import Any, Dict, List, Optional
 
@@ -47,7 +48,9 @@ class HandoffClient:
                                      method, path, response.status, detail)
                         raise HandoffRejected(f"{method} {path}: HTTP {response.status}")
                     return await response.json()
-        except (aiohttp.ClientError, TimeoutError) as error:
+        # asyncio.TimeoutError is not the builtin TimeoutError before Python 3.11 (Rasa's is 3.10):
+        # a slow service must give a kind answer, not a crashed action
+        except (aiohttp.ClientError, asyncio.TimeoutError, TimeoutError) as error:
             raise HandoffUnavailable(f"{method} {path}: {type(error).__name__}") from error
 
     async def match(self, needs: List[str], resident: Dict[str, str],

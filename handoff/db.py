@@ -23,6 +23,8 @@ def create_engine(database_url: str) -> AsyncEngine:
             cursor = dbapi_connection.cursor()
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.execute("PRAGMA busy_timeout=15000")
+            # readers never wait for the writer: fewer "database is locked" under load
+            cursor.execute("PRAGMA journal_mode=WAL")
             cursor.close()
 
         return engine

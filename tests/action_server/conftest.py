@@ -1,6 +1,7 @@
 """A fake handoff service on loopback that records what the actions send, and tracker helpers."""
 from __future__ import annotations
 
+import asyncio
 from datetime import datetime, timedelta, timezone
 from typing import Any, Dict, List, Optional
 
@@ -33,6 +34,7 @@ class FakeHandoff:
                          "location": "Community Hub", "slots": future_slots()}]
         self.taken: set = set()
         self.fail = False
+        self.delay = 0.0  # seconds before answering: a slow service
         self.upcoming = None
         self.erasure = {"erased": {}}
         self.url = ""
@@ -45,6 +47,8 @@ class FakeHandoff:
             return web.json_response({"error": "unauthorised"}, status=401)
         body = await request.json() if request.can_read_body else dict(request.query)
         self.requests.append({"path": request.path, "method": request.method, "body": body})
+        if self.delay:
+            await asyncio.sleep(self.delay)
         if self.fail:
             return web.json_response({"error": "down"}, status=503)
         if request.path == "/api/v1/match":

@@ -90,6 +90,15 @@ async def test_a_down_handoff_service_is_explained_kindly_and_quickly(handoff):
     assert slots.get("triage_stage") is None  # still choosing: the same choice retries
 
 
+async def test_a_slow_handoff_service_gets_the_same_kind_answer_within_the_timeout(handoff):
+    handoff.delay = 3.0  # longer than HANDOFF_TIMEOUT_SECONDS (2 in these tests)
+    started = time.monotonic()
+    said, _, slots = await converse(tracker("1", "choose_slot", offered(handoff)))
+    assert said == ["utter_service_unavailable"]
+    assert time.monotonic() - started < 2.9
+    assert slots.get("triage_stage") is None
+
+
 async def test_a_handoff_not_stored_is_retried_on_the_next_message(handoff):
     state = {**READY, "triage_stage": "booked", "booking": BOOKING, "handoff_pending": True}
     _, _, slots = await converse(tracker("thanks", "thanks", state))
