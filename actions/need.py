@@ -156,3 +156,33 @@ def reassuring(text: str) -> bool:
 def mentions(text: str, need_id: str) -> bool:
     lowered = f" {text.lower()} "
     return any(word in lowered for word in MENTION_WORDS[need_id])
+
+
+NEGATION = re.compile(r"\b(?:no|not|nothing|never|isn'?t|wasn'?t|aren'?t|don'?t|dont|doesn'?t|"
+                      r"wrong about)\b[^.!?,;]{0,25}$", re.I)
+
+
+FINE_AFTER = re.compile(r"^\w*\W+(?:\w+\W+){0,2}?(?:is|are|'s|s)?\s*(?:not|isn'?t|aren'?t|never been)\s+"
+                        r"(?:a |the |an )?(?:problem|issue|worry)|^\w*\W+(?:\w+\W+){0,2}?(?:is|are|'s)\s+"
+                        r"(?:fine|ok|okay|sorted|alright)\b", re.I)
+
+
+def negated_before(text: str, position: int) -> bool:
+    """A negation just before this point: "no, not the drinking", "its not the job"."""
+    return bool(NEGATION.search(text[:position]))
+
+
+def denied(text: str, need_id: str) -> bool:
+    """The resident says this need is not theirs ("no not the drinking"), not merely a "no"
+    somewhere in the message ("UC stopped it, makes no sense" still means benefits)."""
+    lowered = f" {text.lower()} "
+    return any(negated_before(lowered, i) or FINE_AFTER.search(lowered[i:i + 50])
+               for word in MENTION_WORDS.get(need_id, ()) for i in _positions(lowered, word))
+
+
+def _positions(text: str, word: str) -> List[int]:
+    found, start = [], text.find(word)
+    while start != -1:
+        found.append(start)
+        start = text.find(word, start + 1)
+    return found

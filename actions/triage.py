@@ -210,12 +210,16 @@ async def playback(turn: Conversation) -> None:
 
 
 def wrongly_heard(turn: Conversation) -> List[str]:
-    """Needs the resident says we got wrong: "no, not the drinking", "its not the benefits"."""
-    if not _negates(turn.message.text):
-        return []
-    known = turn.slot("needs") or []
-    named = [n for n in turn.message.needs if n in known]
-    return named or [n for n in known if need.mentions(turn.message.text, n)]
+    """Needs the resident says we got wrong: "no, not the drinking", "its not the benefits".
+
+    The negation has to come just before the need it takes back: "UC stopped it, makes no
+    sense" is more about benefits, not less.
+    """
+    text, known = turn.message.text, turn.slot("needs") or []
+    named = [e.get("value") for e in turn.message.entities
+             if e.get("entity") == "need" and e.get("value") in known
+             and need.negated_before(text, int(e.get("start") or 0))]
+    return list(dict.fromkeys(named)) or [n for n in known if need.denied(text, n)]
 
 
 async def on_playback(turn: Conversation) -> None:
@@ -252,11 +256,6 @@ async def on_correct(turn: Conversation) -> None:
     else:
         turn.absorb()
     await after_correction(turn)
-
-
-def _negates(text: str) -> bool:
-    lowered = f" {text.lower()} "
-    return any(w in lowered for w in (" not ", " no ", "n't ", " nothing to do with ", " wrong"))
 
 
 def remove(turn: Conversation, wrong: List[str]) -> None:

@@ -26,7 +26,7 @@ import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Dict, List, Optional
-from urllib.parse import unquote, urlsplit
+from urllib.parse import quote, unquote, urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -124,12 +124,17 @@ class Stack:
         for i, name in enumerate(self.names("rasa")):
             env = None if i == 0 else dict(
                 self.env, ACTION_ENDPOINT_URL=self.url(actions[i % len(actions)]) + "/webhook")
+            # RASA_API_TOKEN locks Rasa's HTTP API (trackers, execute) when it is reachable by more
+            # than the handoff service; the REST and channel webhooks stay open as they must
+            token = self.env.get("RASA_API_TOKEN", "")
+            auth = ["--auth-token", token] if token else []
             self.start_process(Process(
-                name, [self.rasa_python, "-m", "rasa", "run", "--enable-api",
+                name, [self.rasa_python, "-m", "rasa", "run", "--enable-api", *auth,
                        "--model", str(self.model), "--endpoints", "endpoints.yml",
                        "--credentials", "credentials.yml", "--port", self.port(name),
                        "--interface", "127.0.0.1"],
-                self.url(name) + "/status", logs / f"{name}.log", env=env))
+                self.url(name) + "/status" + (f"?token={quote(token, safe='')}" if token else ""),
+                logs / f"{name}.log", env=env))
         deadline = time.monotonic() + timeout
         for process in self.processes.values():
             self._wait_ready(process, deadline)

@@ -1,5 +1,7 @@
 """Gentle questioning: consent, the open question, exploring areas not yet mentioned, playback
 with correction, what matters most, what they want — each step as the resident sees it."""
+import pytest
+
 from __future__ import annotations
 
 from rasa_sdk.executor import CollectingDispatcher
@@ -231,3 +233,25 @@ async def test_a_brand_new_conversation_is_not_a_break(handoff):
 async def test_a_language_they_ask_for_is_kept(handoff):
     _, _, slots = await converse(tracker("my english not good, i speak polish", "inform", STORY))
     assert slots["language"] == "pl"
+
+
+async def test_a_no_elsewhere_in_the_message_takes_no_need_back(handoff):
+    said, _, slots = await converse(tracker(
+        "i applied for UC top up but they stopped it saying i earned too much, makes no sense",
+        "inform", PLAYBACK, [need("benefits")]))
+    assert "benefits" in slots.get("needs", PLAYBACK["needs"])
+    assert "benefits" not in (slots.get("declined_needs") or [])
+
+
+@pytest.mark.parametrize("text, need_id, takes_back", [
+    ("no, not the drinking", "substance_use", True),
+    ("its not the job, i have work", "employment", True),
+    ("the benefits are not the problem", "benefits", True),
+    ("work is fine", "employment", True),
+    ("yes and UC is no help at all", "benefits", False),
+    ("UC is not paying enough", "benefits", False),
+    ("uc stopped and its a problem, no joke", "benefits", False),
+])
+def test_a_need_is_taken_back_only_by_words_about_that_need(text, need_id, takes_back):
+    from actions.need import denied
+    assert denied(text, need_id) is takes_back
