@@ -1,9 +1,8 @@
 """Gentle questioning: consent, the open question, exploring areas not yet mentioned, playback
 with correction, what matters most, what they want — each step as the resident sees it."""
-import pytest
-
 from __future__ import annotations
 
+import pytest
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.safeguarding import ActionRaiseUrgent
