@@ -273,10 +273,10 @@ async def on_contact(turn: "Conversation") -> None:
     if turn.message.intent == "affirm" and channel in TEXTING_CHANNELS:
         turn.set("resident_contact", {"contact": turn.tracker.sender_id, "preferred_contact": channel,
                                       "safe_contact": None})
-    elif reached.address or reached.avoid:
+    elif reached.address or reached.avoid or reached.when:
         preferred = "email" if reached.email and not reached.phone else ("phone" if "call" not in reached.avoid else "text")
         turn.set("resident_contact", {"contact": reached.address, "preferred_contact": preferred,
-                                      "safe_contact": contact.safe_note(reached.avoid)})
+                                      "safe_contact": contact.safe_note(reached.avoid, reached.when)})
         if not reached.address and not turn.reprompted_enough():
             turn.say("utter_ask_contact_safe_way")
             return

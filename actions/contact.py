@@ -2,8 +2,8 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-from typing import List, Optional
+from dataclasses import dataclass, field
+from typing import List, Optional, Sequence
 
 PHONE = re.compile(r"(?:\+44\s?7\d{3}|\(?07\d{3}\)?|\+44\s?20|\(?020\)?)[\s-]?\d{3,4}[\s-]?\d{3,4}")
 EMAIL = re.compile(r"[\w.+-]+@[\w-]+\.[\w.-]+")
@@ -14,6 +14,9 @@ NEVER = {
     "email": re.compile(r"\b(don'?t|do not|dont|no|not|never)\b[^.!?,;]{0,14}\b(email|e-mail)", re.I),
     "letter": re.compile(r"\b(don'?t|do not|dont|no|not|never)\b[^.!?,;]{0,14}\b(letter|post)", re.I),
 }
+# "don't call before 10am" is a time to avoid, not a channel never to use
+TIMING = re.compile(r"^\s*(?:me\s+)?((?:before|after|until|till|between|during|in the (?:morning|evening|day)|"
+                    r"at (?:work|night|weekends?)|on (?:weekdays|weekends?))\b[^.!?,;]{0,20})", re.I)
 READS_MY_PHONE = re.compile(r"\b(reads|checks|goes through|looks at)\b[^.!?]{0,15}\b(my )?(phone|messages|texts)", re.I)
 
 
@@ -22,6 +25,7 @@ class Contact:
     phone: Optional[str]
     email: Optional[str]
     avoid: List[str]  # channels the resident said are unsafe
+    when: List[str] = field(default_factory=list)  # times to avoid: "do not call before 10am"
 
     @property
     def address(self) -> Optional[str]:
@@ -32,15 +36,28 @@ def parse(text: str) -> Contact:
     """What a resident's answer tells us about reaching them. Nothing invented."""
     phone = PHONE.search(text or "")
     email = EMAIL.search(text or "")
-    avoid = [channel for channel, pattern in NEVER.items() if pattern.search(text or "")]
+    avoid: List[str] = []
+    when: List[str] = []
+    for channel, pattern in NEVER.items():
+        found = pattern.search(text or "")
+        if not found:
+            continue
+        timing = TIMING.match(text[found.end():])
+        if timing:
+            when.append(f"do not {WORDS[channel].split(' ', 2)[-1]} {timing.group(1).strip()}")
+        else:
+            avoid.append(channel)
     if READS_MY_PHONE.search(text or "") and "text" not in avoid:
         avoid.append("text")
     return Contact(phone=re.sub(r"[\s()-]", "", phone.group(0)) if phone else None,
-                   email=email.group(0) if email else None, avoid=avoid)
+                   email=email.group(0) if email else None, avoid=avoid, when=when)
 
 
-def safe_note(avoid: List[str]) -> Optional[str]:
-    """The line the worker reads first: what never to use."""
-    words = {"text": "do not text", "call": "do not call", "email": "do not email",
-             "letter": "do not send letters"}
-    return "; ".join(words[a] for a in avoid).capitalize() if avoid else None
+WORDS = {"text": "do not text", "call": "do not call", "email": "do not email",
+         "letter": "do not send letters"}
+
+
+def safe_note(avoid: List[str], when: Sequence[str] = ()) -> Optional[str]:
+    """The line the worker reads first: what never to use, and when not to."""
+    notes = [WORDS[a] for a in avoid] + list(when)
+    return "; ".join(notes).capitalize() if notes else None

@@ -29,3 +29,17 @@ def test_unsafe_ways_to_reach_someone_are_recorded(text, avoid):
 def test_the_safe_contact_note_says_what_never_to_use():
     assert contact.safe_note(["text", "letter"]) == "Do not text; do not send letters"
     assert contact.safe_note([]) is None
+
+
+@pytest.mark.parametrize("text, avoid, when", [
+    ("07700 900456, texts are fine but dont call before 10am", [], ["do not call before 10am"]),
+    ("dont ring me at work", [], ["do not call at work"]),
+    ("don't call me, he's always home", ["call"], []),
+])
+def test_a_time_to_avoid_is_not_a_channel_never_to_use(text, avoid, when):
+    reached = contact.parse(text)
+    assert reached.avoid == avoid and reached.when == when
+
+
+def test_the_safe_contact_note_carries_times_to_avoid():
+    assert contact.safe_note(["text"], ["do not call before 10am"]) == "Do not text; do not call before 10am"
