@@ -296,7 +296,8 @@ def _ask_name(turn: "Conversation") -> None:
 
 
 async def on_name(turn: "Conversation") -> None:
-    name = None if turn.message.intent in SKIPPING else resident.name_from(turn.message.text)
+    # the words decide, not the intent: "it's Sam" can come back classified as anything
+    name = None if turn.message.is_payload else resident.name_from(turn.message.text)
     if name:
         turn.set("resident_name", name)
         await store_handoff(turn)
