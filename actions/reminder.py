@@ -31,7 +31,7 @@ def safe_to_send(tracker: Tracker) -> bool:
 
 
 class ActionRemind(Action):
-    kind = "day_before"
+    kind, response = "day_before", "utter_reminder_day_before"
 
     def name(self) -> str:
         return f"action_remind_{self.kind}"
@@ -50,7 +50,7 @@ class ActionRemind(Action):
         worker = booked["worker"]["name"].split()[0]
         when = slot.when(start, booking.tz())
         dispatcher.utter_message(
-            response=f"utter_reminder_{self.kind}", worker_name=worker, appointment_time=when,
+            response=self.response, worker_name=worker, appointment_time=when,
             appointment_mode=booking.MODE_WORDS.get(booked.get("mode") or "", "phone"),
             json_message={"whatsapp_template": {"kind": "reminder", "parameters": [worker, when]}},
         )
@@ -58,4 +58,4 @@ class ActionRemind(Action):
 
 
 class ActionRemindTwoHours(ActionRemind):
-    kind = "two_hours"
+    kind, response = "two_hours", "utter_reminder_two_hours"
