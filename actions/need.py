@@ -158,8 +158,9 @@ def mentions(text: str, need_id: str) -> bool:
     return any(word in lowered for word in MENTION_WORDS[need_id])
 
 
-NEGATION = re.compile(r"\b(?:no|not|nothing|never|isn'?t|wasn'?t|aren'?t|don'?t|dont|doesn'?t|"
-                      r"wrong about)\b[^.!?,;]{0,25}$", re.I)
+# "not the work or the childcare or the repairs" takes back all three; a "but" ends it
+NEGATION = re.compile(r"(?:\b(?:not|nothing|never|isn'?t|wasn'?t|aren'?t|don'?t|dont|doesn'?t|"
+                      r"wrong about)\b(?:(?!\bbut\b)[^.!?;]){0,60}|\bno\b[^.!?;]{0,12})$", re.I)
 
 
 FINE_AFTER = re.compile(r"^\w*\W+(?:\w+\W+){0,2}?(?:is|are|'s|s)?\s*(?:not|isn'?t|aren'?t|never been)\s+"

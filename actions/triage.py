@@ -219,7 +219,7 @@ def wrongly_heard(turn: Conversation) -> List[str]:
     named = [e.get("value") for e in turn.message.entities
              if e.get("entity") == "need" and e.get("value") in known
              and need.negated_before(text, int(e.get("start") or 0))]
-    return list(dict.fromkeys(named)) or [n for n in known if need.denied(text, n)]
+    return list(dict.fromkeys(named + [n for n in known if need.denied(text, n)]))
 
 
 async def on_playback(turn: Conversation) -> None:

@@ -250,6 +250,10 @@ async def test_a_no_elsewhere_in_the_message_takes_no_need_back(handoff):
     ("yes and UC is no help at all", "benefits", False),
     ("UC is not paying enough", "benefits", False),
     ("uc stopped and its a problem, no joke", "benefits", False),
+    ("no not the work or the childcare or the repairs", "housing_conditions", True),
+    ("no not the work or the childcare or the repairs", "employment", True),
+    ("not the drinking but the work yes", "employment", False),
+    ("no, I need help with work", "employment", False),
 ])
 def test_a_need_is_taken_back_only_by_words_about_that_need(text, need_id, takes_back):
     from actions.need import denied
