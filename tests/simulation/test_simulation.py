@@ -29,7 +29,9 @@ SUBSET = (
     "r11_lee",      # gas and electric; hidden: employment, childcare
     "r20_dritan",   # universal credit stopped; hidden: housing_conditions
 )
-RECALL_FLOOR = 0.8
+# 0.8 until the answer to "what would you like from the meeting?" stopped adding needs after
+# the playback (unconfirmed ones had reached workers); r03's move is only said there: 16/21 = 0.76
+RECALL_FLOOR = 0.75
 PRECISION_FLOOR = 0.8
 MEDIAN_TURNS_CEILING = 14
 
