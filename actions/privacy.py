@@ -44,7 +44,9 @@ def asks_to_erase(text: str) -> bool:
 def ask_to_confirm(turn: "Conversation") -> None:
     """Say what will go, and ask once. The stage they were at is kept if they change their mind."""
     if turn.stage != CONFIRM_ERASE:
-        turn.set("stage_before_erase", turn.stage)
+        # back after a break, the stage to return to is the one they had paused at
+        resuming = turn.stage == "resume" and turn.slot("paused_stage")
+        turn.set("stage_before_erase", resuming or turn.stage)
     turn.move_to(CONFIRM_ERASE)
     booked = turn.slot("booking")
     if booked:
