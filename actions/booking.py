@@ -47,6 +47,11 @@ def has_booking(turn: "Conversation") -> bool:
     return bool(turn.slot("booking"))
 
 
+def first_name(booked: Dict[str, Any]) -> str:
+    """How the bot names the worker once introduced: "Amina", not "Amina Rahman"."""
+    return booked["worker"]["name"].split()[0]
+
+
 # Plain words about the appointment, heard whatever the classifier made of them (a reply to a
 # reminder is often just "can't make it" or "can we do Thursday instead").
 RESCHEDULE_WORDS = re.compile(
@@ -201,7 +206,7 @@ async def book(turn: "Conversation", chosen: Dict[str, Any]) -> None:
 def _place(booked: Dict[str, Any], worker: Dict[str, Any]) -> str:
     if booked.get("mode") == "face_to_face":
         return f"at {booked.get('location') or worker.get('location')}"
-    return f"{booked['worker']['name'].split()[0]} will contact you"
+    return f"{first_name(booked)} will contact you"
 
 
 async def store_handoff(turn: "Conversation") -> bool:
@@ -292,7 +297,7 @@ async def on_contact(turn: "Conversation") -> None:
 
 
 def _ask_name(turn: "Conversation") -> None:
-    turn.say("utter_ask_name", worker_first_name=turn.slot("booking")["worker"]["name"].split()[0])
+    turn.say("utter_ask_name", worker_first_name=first_name(turn.slot("booking")))
 
 
 async def on_name(turn: "Conversation") -> None:
@@ -309,7 +314,7 @@ async def on_name(turn: "Conversation") -> None:
 
 def finish(turn: "Conversation") -> None:
     booked = turn.slot("booking")
-    turn.say("utter_what_happens_next", worker_name=booked["worker"]["name"].split()[0],
+    turn.say("utter_what_happens_next", worker_name=first_name(booked),
              appointment_time=when(booked["start"]))
     turn.move_to(BOOKED)
 
@@ -330,7 +335,7 @@ async def welcome_back(turn: "Conversation") -> bool:
 
 
 def _welcome_back(turn: "Conversation", booked: Dict[str, Any]) -> None:
-    turn.say("utter_welcome_back", worker_name=booked["worker"]["name"].split()[0],
+    turn.say("utter_welcome_back", worker_name=first_name(booked),
              appointment_time=when(booked["start"]))
     turn.move_to(RETURNING)
 
@@ -345,7 +350,7 @@ async def on_booked(turn: "Conversation") -> None:
         turn.set("returning", False)
         _welcome_back(turn, booked)
     elif booked:
-        turn.say("utter_about_booking_or_new", worker_name=booked["worker"]["name"].split()[0],
+        turn.say("utter_about_booking_or_new", worker_name=first_name(booked),
                  appointment_time=when(booked["start"]))
         turn.move_to(RETURNING)
     else:
@@ -389,7 +394,7 @@ async def manage(turn: "Conversation") -> None:
         return
     if turn.stage != MANAGE:
         # "I can't make it" may mean another time would do: offer the choice first
-        turn.say("utter_cant_make_it_options", worker_name=booked["worker"]["name"].split()[0],
+        turn.say("utter_cant_make_it_options", worker_name=first_name(booked),
                  appointment_time=when(booked["start"]))
         turn.move_to(MANAGE)
         return
@@ -424,7 +429,7 @@ async def on_reschedule(turn: "Conversation") -> None:
         turn.say("utter_service_unavailable")
         return
     turn.set("booking", moved)
-    turn.say("utter_moved", worker_name=moved["worker"]["name"].split()[0],
+    turn.say("utter_moved", worker_name=first_name(moved),
              appointment_time=when(moved["start"]))
     turn.move_to(BOOKED)
 

@@ -11,6 +11,7 @@ import logging
 import re
 from typing import TYPE_CHECKING
 
+from actions import booking
 from actions.handoff_client import HandoffClient, HandoffRejected, HandoffUnavailable
 
 if TYPE_CHECKING:
@@ -50,7 +51,7 @@ def ask_to_confirm(turn: "Conversation") -> None:
     turn.move_to(CONFIRM_ERASE)
     booked = turn.slot("booking")
     if booked:
-        turn.say("utter_confirm_erase_with_booking", worker_name=booked["worker"]["name"].split()[0])
+        turn.say("utter_confirm_erase_with_booking", worker_name=booking.first_name(booked))
     else:
         turn.say("utter_confirm_erase")
 

@@ -47,7 +47,7 @@ class ActionRemind(Action):
         if not safe_to_send(tracker):
             logger.info("reminder not sent: the resident asked not to be texted")
             return []
-        worker = booked["worker"]["name"].split()[0]
+        worker = booking.first_name(booked)
         when = slot.when(start, booking.tz())
         dispatcher.utter_message(
             response=self.response, worker_name=worker, appointment_time=when,
