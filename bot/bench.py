@@ -46,7 +46,7 @@ from urllib.parse import urlsplit
 import aiohttp
 from aiohttp import web
 
-from bot.stack import ROOT, Stack, StackError, environment
+from bot.stack import ROOT, PostgresDatabases, Stack, StackError, environment, free_port
 
 STORIES = [
     "my universal credit got stopped in march and i have been drinking a lot since",
@@ -58,12 +58,6 @@ OPENING = "Hi, I'm behind on my rent"
 MAX_TURNS = 30
 MAX_RETRIES = 3
 PUBLIC_URL = "https://bench.invalid"  # what the fake Twilio signs over (TWILIO_WEBHOOK_BASE_URL)
-
-
-def free_port() -> str:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return str(s.getsockname()[1])
 
 
 # ---------------------------------------------------------------- what a resident answers
@@ -412,7 +406,7 @@ async def start_stack(config: Config, base: Path, fake: FakeTwilio, postgres: Op
     if config.scaled:
         assert postgres is not None
         for key, db in (("DATABASE_URL", "bench_handoff"), ("TRACKER_STORE_URL", "bench_tracker")):
-            overrides[key] = await asyncio.to_thread(create_database, postgres.server_url, db)
+            overrides[key] = await asyncio.to_thread(PostgresDatabases(postgres.server_url).create, db)
         overrides["REDIS_URL"] = redis_url
     env = environment(overrides)
     for key in ("HANDOFF_URL", "RASA_URL"):
@@ -424,23 +418,6 @@ async def start_stack(config: Config, base: Path, fake: FakeTwilio, postgres: Op
     await asyncio.to_thread(stack.prepare)
     await asyncio.to_thread(stack.start, 600.0)
     return stack
-
-
-def create_database(server_url: str, prefix: str) -> str:
-    import psycopg2
-    from sqlalchemy.engine import make_url
-
-    server = make_url(server_url)
-    name = f"{prefix}_{uuid.uuid4().hex[:8]}"
-    connection = psycopg2.connect(host=server.host, port=server.port or 5432, user=server.username,
-                                  password=server.password, dbname=server.database or "postgres")
-    connection.autocommit = True
-    try:
-        with connection.cursor() as cursor:
-            cursor.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        connection.close()
-    return str(server.set(drivername="postgresql", database=name))
 
 
 def percentile(values: List[float], q: float) -> float:

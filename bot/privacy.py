@@ -53,10 +53,7 @@ def expire(engine: sa.engine.Engine, cutoff: float, dry_run: bool = False) -> tu
 def tracker_engine(url: Optional[str] = None) -> sa.engine.Engine:
     from bot.settings import tracker_store_url
 
-    url = url or tracker_store_url()
-    if url.startswith("postgres://"):
-        url = "postgresql://" + url[len("postgres://"):]
-    return sa.create_engine(url, future=True)
+    return sa.create_engine(url or tracker_store_url(), future=True)
 
 
 def main(argv: Optional[list] = None) -> int:

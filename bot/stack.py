@@ -23,6 +23,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
+import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Dict, List, Optional
@@ -77,7 +78,7 @@ class Stack:
         if name in first:
             return self.env[first[name]]
         if name not in self.ports:
-            self.ports[name] = _free_port()
+            self.ports[name] = free_port()
         return self.ports[name]
 
     def url(self, name: str) -> str:
@@ -205,12 +206,52 @@ def _answers(url: str, name: str) -> bool:
         return False
 
 
-def _free_port() -> str:
+def free_port() -> str:
+    """A loopback port free right now (for extra instances, tests, the bench)."""
     import socket
 
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return str(s.getsockname()[1])
+
+
+class PostgresDatabases:
+    """Fresh, uniquely named databases on the server of a PostgreSQL URL (tests, the bench)."""
+
+    def __init__(self, server_url: str) -> None:
+        from sqlalchemy.engine import make_url
+
+        self.server = make_url(server_url)
+        self.names: List[str] = []
+
+    def _admin(self):
+        import psycopg2
+
+        connection = psycopg2.connect(host=self.server.host, port=self.server.port or 5432,
+                                      user=self.server.username, password=self.server.password,
+                                      dbname=self.server.database or "postgres")
+        connection.autocommit = True
+        return connection
+
+    def _execute(self, *statements: str) -> None:
+        # not `with connection:` — since psycopg2 2.9 that opens a transaction even in
+        # autocommit mode, and CREATE/DROP DATABASE refuse to run inside one
+        connection = self._admin()
+        try:
+            with connection.cursor() as cursor:
+                for statement in statements:
+                    cursor.execute(statement)
+        finally:
+            connection.close()
+
+    def create(self, prefix: str) -> str:
+        name = f"{prefix}_{uuid.uuid4().hex[:10]}"
+        self._execute(f'CREATE DATABASE "{name}"')
+        self.names.append(name)
+        return str(self.server.set(drivername="postgresql", database=name))
+
+    def drop_all(self) -> None:
+        self._execute(*(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)' for name in self.names))
 
 
 def _with_descendants(pid: int) -> List[int]:

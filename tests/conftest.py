@@ -7,7 +7,6 @@ at a PostgreSQL server (CI sets it), with fresh databases that are dropped after
 from __future__ import annotations
 
 import os
-import socket
 import uuid
 from pathlib import Path
 from typing import Dict, Iterator, List
@@ -15,7 +14,7 @@ from typing import Dict, Iterator, List
 import pytest
 
 from bot import pipeline, train
-from bot.stack import ROOT, Stack, environment
+from bot.stack import ROOT, PostgresDatabases, Stack, environment, free_port  # noqa: F401 (re-exported to tests)
 
 
 @pytest.fixture(scope="session")
@@ -29,51 +28,6 @@ def nlp():
 
 
 BACKENDS = ["sqlite"] + (["postgresql"] if os.environ.get("DATABASE_URL", "").startswith("postgresql") else [])
-
-
-def free_port() -> str:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return str(s.getsockname()[1])
-
-
-class PostgresDatabases:
-    """Fresh, uniquely named databases on the server of DATABASE_URL."""
-
-    def __init__(self, server_url: str) -> None:
-        from sqlalchemy.engine import make_url
-
-        self.server = make_url(server_url)
-        self.names: List[str] = []
-
-    def _admin(self):
-        import psycopg2
-
-        connection = psycopg2.connect(host=self.server.host, port=self.server.port or 5432,
-                                      user=self.server.username, password=self.server.password,
-                                      dbname="postgres")
-        connection.autocommit = True
-        return connection
-
-    def _execute(self, *statements: str) -> None:
-        # not `with connection:` — since psycopg2 2.9 that opens a transaction even in
-        # autocommit mode, and CREATE/DROP DATABASE refuse to run inside one
-        connection = self._admin()
-        try:
-            with connection.cursor() as cursor:
-                for statement in statements:
-                    cursor.execute(statement)
-        finally:
-            connection.close()
-
-    def create(self, prefix: str) -> str:
-        name = f"{prefix}_{uuid.uuid4().hex[:10]}"
-        self._execute(f'CREATE DATABASE "{name}"')
-        self.names.append(name)
-        return str(self.server.set(drivername="postgresql", database=name))
-
-    def drop_all(self) -> None:
-        self._execute(*(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)' for name in self.names))
 
 
 def trained_model() -> Path:

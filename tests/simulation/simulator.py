@@ -501,16 +501,10 @@ def report(results: Sequence[Result]) -> str:
 @contextlib.contextmanager
 def own_stack(model: Optional[str] = None) -> Iterator[Tuple[str, str, str]]:
     """The whole stack on free ports with a temporary DATA_DIR: (rasa url, handoff url, token)."""
-    import socket
     import tempfile
 
     from bot import train
-    from bot.stack import Stack, environment
-
-    def free_port() -> str:
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            return str(s.getsockname()[1])
+    from bot.stack import Stack, environment, free_port
 
     spacy_path = os.environ.get("SPACY_MODEL_PATH") or str(
         Path(os.environ.get("DATA_DIR") or ROOT / ".data").resolve() / "spacy" / "en_triage")
