@@ -11,7 +11,7 @@ Domain needs: the slots and utter_* responses named below and in actions/booking
 from __future__ import annotations
 
 import logging
-from typing import Any, Awaitable, Callable, Dict, List, Union
+from typing import Any, Awaitable, Callable, Dict, List, Optional, Union
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import AllSlotsReset, EventType
@@ -206,7 +206,35 @@ async def playback(turn: Conversation) -> None:
         await ask_wants_or_book(turn)
         return
     turn.move_to(PLAYBACK)
-    turn.say("utter_playback", needs_heard=need.plain_list([need.plain(n) for n in needs]))
+    say_playback(turn, needs)
+
+
+def say_playback(turn: Conversation, needs: List[str], corrected: bool = False) -> None:
+    """'So it sounds like ...': with two or more needs it also asks which matters most, so
+    agreeing and choosing is one tap (a plain "yes" still gets the priority question)."""
+    heard = need.plain_list([need.plain(n) for n in needs])
+    if len(needs) < 2:
+        turn.say("utter_playback_corrected" if corrected else "utter_playback", needs_heard=heard)
+    else:
+        turn.say("utter_playback_corrected_choose" if corrected else "utter_playback_choose",
+                 needs_heard=heard, buttons=priority_buttons(needs) + [NOT_QUITE])
+
+
+NOT_QUITE = {"title": "Not quite", "payload": "/deny"}
+
+
+def priority_buttons(needs: List[str]) -> List[Dict[str, str]]:
+    return [{"title": need.BUTTON_LABELS[n], "payload": '/inform{"need": "%s"}' % n} for n in needs]
+
+
+def chosen_at_playback(turn: Conversation) -> Optional[str]:
+    """The one need they picked from the playback ("the money one", or its button): that
+    confirms the playback and answers which matters most."""
+    known = turn.slot("needs") or []
+    named = list(dict.fromkeys(turn.message.needs))
+    if len(known) >= 2 and len(named) == 1 and named[0] in known and turn.message.intent != "deny":
+        return named[0]
+    return None
 
 
 def wrongly_heard(turn: Conversation) -> List[str]:
@@ -228,6 +256,9 @@ async def on_playback(turn: Conversation) -> None:
     if wrong:
         remove(turn, wrong)  # "no, not the drinking", whatever intent the words were given
         await after_correction(turn)
+    elif chosen := chosen_at_playback(turn):
+        set_priority(turn, chosen)
+        await ask_wants_or_book(turn)
     elif message.intent == "affirm" or message.intent in ("skip", "nothing_else"):
         await ask_priority(turn)
     elif message.intent == "deny":
@@ -273,7 +304,7 @@ async def after_correction(turn: Conversation) -> None:
     turn.set("playbacks", count)
     if needs and count < 2:
         turn.move_to(PLAYBACK)
-        turn.say("utter_playback_corrected", needs_heard=need.plain_list([need.plain(n) for n in needs]))
+        say_playback(turn, needs, corrected=True)
     else:
         turn.say("utter_thanks_for_correcting")
         await ask_priority(turn)
@@ -286,8 +317,7 @@ async def ask_priority(turn: Conversation) -> None:
         await ask_wants_or_book(turn)
         return
     turn.move_to(PRIORITY)
-    buttons = [{"title": need.BUTTON_LABELS[n], "payload": '/inform{"need": "%s"}' % n} for n in needs]
-    turn.say("utter_ask_priority", buttons=buttons)
+    turn.say("utter_ask_priority", buttons=priority_buttons(needs))
 
 
 async def on_priority(turn: Conversation) -> None:
@@ -298,12 +328,14 @@ async def on_priority(turn: Conversation) -> None:
         if not chosen:
             turn.say("utter_ask_priority_again")
             return
-    if chosen:
-        turn.set("priority_need", chosen[0])
-        turn.set("needs", [chosen[0]] + [n for n in needs if n != chosen[0]])
-    else:
-        turn.set("priority_need", needs[0])
+    set_priority(turn, chosen[0] if chosen else needs[0])
     await ask_wants_or_book(turn)
+
+
+def set_priority(turn: Conversation, chosen: str) -> None:
+    """The need that matters most leads the list the worker reads."""
+    turn.set("priority_need", chosen)
+    turn.set("needs", [chosen] + [n for n in (turn.slot("needs") or []) if n != chosen])
 
 
 async def ask_wants_or_book(turn: Conversation) -> None:

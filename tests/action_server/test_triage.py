@@ -73,8 +73,17 @@ async def test_thats_all_stops_the_questions_and_plays_back(handoff):
     state = {**STORY, "triage_stage": "explore", "needs": ["benefits", "employment"],
              "explored_areas": ["money"]}
     said, messages, slots = await converse(tracker("thats all really", "nothing_else", state))
-    assert said == ["utter_playback"]
+    # two needs heard: the playback also asks which matters most, one button per need
+    assert said == ["utter_playback_choose"]
     assert messages[0]["needs_heard"] == "sorting out your benefits and finding work or more hours"
+    assert [b["payload"] for b in messages[0]["buttons"]] == [
+        '/inform{"need": "benefits"}', '/inform{"need": "employment"}', "/deny"]
+
+
+async def test_with_one_need_the_playback_only_asks_if_it_is_right(handoff):
+    state = {**STORY, "triage_stage": "explore", "needs": ["benefits"], "explored_areas": ["money"]}
+    said, messages, _ = await converse(tracker("thats all", "nothing_else", state))
+    assert said == ["utter_playback"]  # its Yes / Not quite buttons are in the domain
 
 
 PLAYBACK = {**STORY, "triage_stage": "playback", "needs": ["benefits", "substance_use", "employment"],
@@ -88,13 +97,28 @@ async def test_a_correct_playback_leads_to_which_need_matters_most(handoff):
     assert all(len(b["title"]) <= 20 for b in messages[0]["buttons"])
 
 
+async def test_choosing_a_need_at_the_playback_confirms_it_and_sets_the_priority(handoff):
+    said, _, slots = await converse(tracker('/inform{"need": "employment"}', "inform", PLAYBACK,
+                                            [need("employment")]))
+    assert slots["priority_need"] == "employment"
+    assert slots["needs"] == ["employment", "benefits", "substance_use"]
+    assert said == ["utter_ask_what_they_want"]
+
+
+async def test_naming_a_need_not_yet_heard_at_the_playback_is_a_correction_not_a_choice(handoff):
+    said, _, slots = await converse(tracker("the rent arrears too, and my kids nursery", "inform",
+                                            PLAYBACK, [need("childcare")]))
+    assert "childcare" in slots["needs"] and not slots.get("priority_need")
+    assert said == ["utter_playback_corrected_choose"]
+
+
 async def test_no_not_the_drinking_removes_it_and_plays_back_again(handoff):
     said, messages, slots = await converse(tracker("no, not the drinking", "deny", PLAYBACK,
                                                    [need("substance_use")]))
     assert slots["needs"] == ["benefits", "employment"]
     assert slots["declined_needs"] == ["substance_use"]
     assert slots["in_their_words"][0]["needs"] == ["benefits"]
-    assert said == ["utter_playback_corrected"]
+    assert said == ["utter_playback_corrected_choose"]
 
 
 async def test_a_plain_no_asks_what_was_wrong(handoff):
@@ -187,7 +211,7 @@ async def test_a_break_within_a_session_changes_nothing(handoff):
 
 async def test_a_correction_counts_whatever_intent_the_words_were_given(handoff):
     said, _, slots = await converse(tracker("no not the benefits", "inform", PLAYBACK, [need("benefits")]))
-    assert slots["needs"] == ["substance_use", "employment"] and said == ["utter_playback_corrected"]
+    assert slots["needs"] == ["substance_use", "employment"] and said == ["utter_playback_corrected_choose"]
 
 
 async def test_a_correction_naming_a_need_in_plain_words_removes_it(handoff):

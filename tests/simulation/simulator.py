@@ -269,6 +269,12 @@ class Talk:
             return self.not_the(self.wrong)
         return self.tap(message.buttons, title="Yes") or "yes thats right"
 
+    def choose(self, buttons: List[Dict[str, str]]) -> str:
+        """Tap the need that matters most to them, or the first one offered."""
+        needs = [b for b in buttons if '"need"' in b.get("payload", "")]
+        chosen = self.tap(needs, payload_has=f'"{self.r.priority}"')
+        return chosen or (needs[0]["payload"] if needs else "skip")
+
     @staticmethod
     def not_the(wrong: Sequence[str]) -> str:
         return "no not the " + " or the ".join(WRONG_WORDS[n] for n in wrong)
@@ -289,15 +295,18 @@ class Talk:
             return self.area(name[len("utter_explore_"):])
         if name in ("utter_playback", "utter_playback_corrected"):
             return self.playback(message)
+        if name in ("utter_playback_choose", "utter_playback_corrected_choose"):
+            self.playback(message)  # notes what it got wrong
+            if self.wrong:
+                return self.not_the(self.wrong)
+            return self.choose(message.buttons)
         if name == "utter_playback_yes_or_no":
             return self.not_the(self.wrong) if self.wrong else "yes"
         if name == "utter_ask_correction":
             return ("its not the " + " or the ".join(WRONG_WORDS[n] for n in self.wrong)
                     if self.wrong else "its fine actually")
         if name in ("utter_ask_priority", "utter_ask_priority_again"):
-            buttons = message.buttons or self.last_buttons.get("utter_ask_priority", [])
-            chosen = self.tap(buttons, payload_has=f'"{self.r.priority}"')
-            return chosen or (buttons[0]["payload"] if buttons else "skip")
+            return self.choose(message.buttons or self.last_buttons.get("utter_ask_priority", []))
         if name == "utter_ask_what_they_want":
             if self.r.wants:
                 return self.r.wants
