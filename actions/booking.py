@@ -279,8 +279,7 @@ async def on_contact(turn: "Conversation") -> None:
         turn.set("resident_contact", {"contact": turn.tracker.sender_id, "preferred_contact": channel,
                                       "safe_contact": None})
     elif reached.address or reached.avoid or reached.when:
-        preferred = "email" if reached.email and not reached.phone else ("phone" if "call" not in reached.avoid else "text")
-        turn.set("resident_contact", {"contact": reached.address, "preferred_contact": preferred,
+        turn.set("resident_contact", {"contact": reached.address, "preferred_contact": contact.preferred(reached, text),
                                       "safe_contact": contact.safe_note(reached.avoid, reached.when)})
         if not reached.address and not turn.reprompted_enough():
             turn.say("utter_ask_contact_safe_way")

@@ -53,6 +53,21 @@ def parse(text: str) -> Contact:
                    email=email.group(0) if email else None, avoid=avoid, when=when)
 
 
+# "texts are fine", "text me", "whatsapp is best": the way they would rather be reached
+TEXT_WELCOME = re.compile(r"\b(texts?|txt|sms|messages?|whatsapp)\b(?: (?:is|are|me|are all))?\s*"
+                          r"(?:fine|ok|okay|good|best|better|easier|please)\b|\b(text|txt|message) me\b", re.I)
+
+
+def preferred(reached: Contact, text: str) -> str:
+    """How the worker should reach them first: a call unless calls are off or texts are asked
+    for ("texts are fine but don't call before 10am" is a text first)."""
+    if reached.email and not reached.phone:
+        return "email"
+    if "text" not in reached.avoid and ("call" in reached.avoid or TEXT_WELCOME.search(text or "")):
+        return "text"
+    return "phone"
+
+
 WORDS = {"text": "do not text", "call": "do not call", "email": "do not email",
          "letter": "do not send letters"}
 

@@ -43,3 +43,17 @@ def test_a_time_to_avoid_is_not_a_channel_never_to_use(text, avoid, when):
 
 def test_the_safe_contact_note_carries_times_to_avoid():
     assert contact.safe_note(["text"], ["do not call before 10am"]) == "Do not text; do not call before 10am"
+
+
+@pytest.mark.parametrize("text, way", [
+    ("07700 900456, texts are fine but dont call before 10am", "text"),
+    ("text me on 07700900456", "text"),
+    ("07700900456 whatsapp is best", "text"),
+    ("07700900456 no calls please", "text"),
+    ("07700900456", "phone"),
+    ("07700900456 dont text me he reads my phone", "phone"),
+    ("07700900456 but don't text, calls are fine", "phone"),
+    ("sam@example.org", "email"),
+])
+def test_the_first_way_to_reach_them_follows_what_they_said(text, way):
+    assert contact.preferred(contact.parse(text), text) == way
