@@ -1,6 +1,6 @@
 """Evaluate the trained model on data it never saw (make eval).
 
-Prints intent F1 and `need` entity F1 on tests/nlu_holdout/, and risk recall and false-alarm
+Prints intent F1 and `need` entity F1 on tests/nlu_holdout/ and tests/nlu_blind/, and risk recall and false-alarm
 rate on tests/safeguarding/phrases.yml. Nothing here is used in training.
 
     python -m bot.evaluate [MODEL]
@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 import sys
 from collections import Counter
 from pathlib import Path
@@ -19,7 +20,11 @@ import yaml
 from bot.settings import PROJECT_ROOT
 from bot.taxonomy import risk_of_intent
 
+TRAINING = PROJECT_ROOT / "data" / "nlu"
 HOLDOUT = PROJECT_ROOT / "tests" / "nlu_holdout"
+# Intents and needs written blind (its author saw no training data, cues or other test set) and
+# never used to tune anything; the holdout has been read for error analysis, this has not.
+NLU_BLIND = PROJECT_ROOT / "tests" / "nlu_blind"
 SAFEGUARDING = PROJECT_ROOT / "tests" / "safeguarding" / "phrases.yml"
 # Written blind (its author saw no training data or cues) and never used to tune anything:
 # the honest figure for phrasings nobody here has seen.
@@ -61,11 +66,11 @@ def classified_intent(parsed: Dict[str, Any]) -> str:
     return ranking[0] if ranking else parsed["intent"]["name"]
 
 
-def holdout_examples() -> List[Tuple[str, str, Set[str]]]:
+def holdout_examples(folder: Path = HOLDOUT) -> List[Tuple[str, str, Set[str]]]:
     """(text, intent, need ids) for every held-out example."""
     from rasa.shared.nlu.training_data.loading import load_data
 
-    data = load_data(str(HOLDOUT))
+    data = load_data(str(folder))
     return [(m.get("text"), m.get("intent"),
              {e.get("role") for e in m.get("entities", []) if e.get("entity") == "need"})
             for m in data.intent_examples]
@@ -115,9 +120,23 @@ def intent_f1(gold: Sequence[str], predicted: Sequence[str]) -> Tuple[float, flo
     return weighted, sum(scores) / len(scores)
 
 
-async def evaluate(model: Path) -> Dict[str, Any]:
-    parser = Parser(model)
-    examples = holdout_examples()
+def normalised(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", " ", text.lower()).strip()
+
+
+def training_texts() -> Set[str]:
+    from rasa.shared.nlu.training_data.loading import load_data
+
+    return {normalised(m.get("text")) for m in load_data(str(TRAINING)).intent_examples}
+
+
+async def nlu_figures(parser: Parser, folder: Path) -> Dict[str, Any]:
+    """Intent F1 and `need` entity F1 on the examples in `folder` that training never saw
+    (the blind set's author wrote some common short replies, "yes", "cya", that training
+    happens to have too)."""
+    seen = training_texts()
+    everything = holdout_examples(folder)
+    examples = [e for e in everything if normalised(e[0]) not in seen]
     parsed = await parser.parse_all(t for t, _, _ in examples)
     gold_intents = [i for _, i, _ in examples]
     predicted = [classified_intent(p) for p in parsed]
@@ -126,18 +145,25 @@ async def evaluate(model: Path) -> Dict[str, Any]:
     for (_, _, gold), p in zip(examples, parsed):
         found = needs_of(p)
         tp, fp, fn = tp + len(found & gold), fp + len(found - gold), fn + len(gold - found)
-    figures = {"safeguarding_test_set": await risk_figures(parser, SAFEGUARDING)}
-    if BLIND.exists():
-        figures["safeguarding_blind_set"] = await risk_figures(parser, BLIND)
     return {
-        "holdout_examples": len(examples),
+        "examples": len(examples), "left_out_as_seen_in_training": len(everything) - len(examples),
         "intent_f1_weighted": round(weighted, 3), "intent_f1_macro": round(macro, 3),
         "need_entity_f1": round(f1(tp, fp, fn), 3),
         "need_precision": round(tp / (tp + fp), 3) if tp + fp else 1.0,
         "need_recall": round(tp / (tp + fn), 3) if tp + fn else 1.0,
-        **figures,
-        "intent_confusions": Counter(f"{g} -> {p}" for g, p in zip(gold_intents, predicted) if g != p).most_common(12),
+        "intent_confusions": Counter(f"{g} -> {p}" for g, p in zip(gold_intents, predicted) if g != p).most_common(8),
     }
+
+
+async def evaluate(model: Path) -> Dict[str, Any]:
+    parser = Parser(model)
+    figures = {"holdout": await nlu_figures(parser, HOLDOUT)}
+    if NLU_BLIND.exists():
+        figures["nlu_blind_set"] = await nlu_figures(parser, NLU_BLIND)
+    figures["safeguarding_test_set"] = await risk_figures(parser, SAFEGUARDING)
+    if BLIND.exists():
+        figures["safeguarding_blind_set"] = await risk_figures(parser, BLIND)
+    return figures
 
 
 def quiet() -> None:
