@@ -44,8 +44,24 @@ def test_the_most_urgent_of_several_risks_leads(nlp):
     assert "suicide_self_harm" in values(message, "risk")
 
 
+@pytest.mark.parametrize("text, risk", [
+    ("im gonna jump off the bridge", "suicide_self_harm"),
+    ("stood on the roof thinkin about jumpin", "suicide_self_harm"),
+    ("the court gave possession in 3 days", "eviction_imminent"),
+    ("possession order is for friday and ive got nowhere", "eviction_imminent"),
+    ("the eviction warrant is for this wednesday", "eviction_imminent"),
+    ("landlord says we have to be out by the weekend", "eviction_imminent"),
+])
+def test_clear_danger_is_a_rule_cue_whatever_the_classifier_said(nlp, text, risk):
+    message = parse(nlp, text, intent={"name": "inform", "confidence": 0.99})
+    assert values(message, "risk") == [risk]
+
+
 @pytest.mark.parametrize("text", ["this rent is killing me lol", "i'd kill for a cup of tea",
-                                  "the kids are fine", "my phone died"])
+                                  "the kids are fine", "my phone died",
+                                  "thinking about jumping ship to a better job",
+                                  "possession hearing is in a few weeks", "im out on saturday night with mates",
+                                  "the warrant was for an old parking fine, all paid"])
 def test_near_misses_raise_no_risk(nlp, text):
     message = parse(nlp, text)
     assert values(message, "risk") == []
