@@ -29,6 +29,9 @@ SAFEGUARDING = PROJECT_ROOT / "tests" / "safeguarding" / "phrases.yml"
 # Written blind (its author saw no training data or cues) and never used to tune anything:
 # the honest figure for phrasings nobody here has seen.
 BLIND = PROJECT_ROOT / "tests" / "safeguarding" / "blind.yml"
+# A second blind set, written when the first one's misses had been read and fixed by rules
+# (so the first no longer measures those), by an author who saw neither.
+BLIND2 = PROJECT_ROOT / "tests" / "safeguarding" / "blind2.yml"
 
 
 class Parser:
@@ -163,6 +166,8 @@ async def evaluate(model: Path) -> Dict[str, Any]:
     figures["safeguarding_test_set"] = await risk_figures(parser, SAFEGUARDING)
     if BLIND.exists():
         figures["safeguarding_blind_set"] = await risk_figures(parser, BLIND)
+    if BLIND2.exists():
+        figures["safeguarding_blind_set_2"] = await risk_figures(parser, BLIND2)
     return figures
 
 
