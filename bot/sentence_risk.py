@@ -1,0 +1,162 @@
+"""Rasa NLU component: danger buried in one sentence of a long message.
+
+DIET reads a message whole. In a long message about money or benefits, one sentence of danger
+("... he chokes me, he did it again yesterday ... the council tax letter mentions enforcement")
+is outweighed by the rest, and no short rule cue says it plainly. This component scores each
+sentence and clause of a message that has several, with a small linear classifier trained on
+the same examples (each risk_* intent against everything else), and adds a `risk` entity when
+one part is clearly danger. CueEntityExtractor, next in the pipeline, then lets that risk lead
+the intent, so the risk rules answer in the same turn.
+
+Single-sentence messages are left to DIET and the rule cues: this only adds what a whole-message
+reading can miss, so it cannot take a risk away.
+"""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any, Dict, List, Optional, Text, Tuple
+
+import joblib
+from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.nlu.extractors.extractor import EntityExtractorMixin
+from rasa.shared.nlu.constants import (
+    ENTITIES,
+    ENTITY_ATTRIBUTE_CONFIDENCE,
+    ENTITY_ATTRIBUTE_END,
+    ENTITY_ATTRIBUTE_START,
+    ENTITY_ATTRIBUTE_TYPE,
+    ENTITY_ATTRIBUTE_VALUE,
+    EXTRACTOR,
+    INTENT,
+    TEXT,
+)
+from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
+
+from bot.taxonomy import risk_of_intent
+
+NOT_A_RISK = "none"
+MODEL_FILE = "sentence_risk.joblib"
+# sentences end at . ! ? ; or a new line; clauses also at commas and "but", "also", "and then"
+SENTENCE_END = re.compile(r"[.!?;\n]+")
+CLAUSE_BREAK = re.compile(r",|\b(?:but|also|and then|plus)\b", re.I)
+MIN_WORDS = 3
+
+
+def parts(text: str) -> List[Tuple[int, int]]:
+    """(start, end) of each sentence and clause worth scoring on its own."""
+    found: List[Tuple[int, int]] = []
+    start = 0
+    for end in [m.start() for m in SENTENCE_END.finditer(text)] + [len(text)]:
+        sentence = (start, end)
+        pieces = [sentence]
+        clause_start = start
+        for m in CLAUSE_BREAK.finditer(text, start, end):
+            pieces.append((clause_start, m.start()))
+            clause_start = m.end()
+        if clause_start != start:
+            pieces.append((clause_start, end))
+        found += [p for p in pieces if len(text[p[0]:p[1]].split()) >= MIN_WORDS]
+        start = end + 1
+    return list(dict.fromkeys(found))
+
+
+@DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR], is_trainable=True)
+class SentenceRiskClassifier(GraphComponent, EntityExtractorMixin):
+    """A `risk` entity for a sentence or clause that is clearly danger, in a longer message."""
+
+    @staticmethod
+    def get_default_config() -> Dict[Text, Any]:
+        return {
+            # a part must score at least this for its risk (config.yml says how it was chosen)
+            "threshold": 0.9,
+            # messages with fewer parts than this are DIET's alone
+            "min_parts": 2,
+            "C": 5.0,
+        }
+
+    def __init__(self, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
+                 model: Any = None) -> None:
+        self._config = config
+        self._storage = model_storage
+        self._resource = resource
+        self._model = model
+
+    @classmethod
+    def create(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
+               execution_context: ExecutionContext) -> "SentenceRiskClassifier":
+        return cls(config, model_storage, resource)
+
+    @classmethod
+    def load(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
+             execution_context: ExecutionContext, **kwargs: Any) -> "SentenceRiskClassifier":
+        try:
+            with model_storage.read_from(resource) as directory:
+                model = joblib.load(Path(directory) / MODEL_FILE)
+        except ValueError:
+            model = None  # never trained (no risk examples): adds nothing
+        return cls(config, model_storage, resource, model)
+
+    def train(self, training_data: TrainingData) -> Resource:
+        texts, labels = examples(training_data)
+        if len(set(labels)) > 1:
+            self._model = fit(texts, labels, C=float(self._config["C"]))
+            with self._storage.write_to(self._resource) as directory:
+                joblib.dump(self._model, Path(directory) / MODEL_FILE)
+        return self._resource
+
+    def process(self, messages: List[Message]) -> List[Message]:
+        for message in messages:
+            found = self.risk_in(message.get(TEXT) or "")
+            if found:
+                message.set(ENTITIES, message.get(ENTITIES, []) + [found], add_to_output=True)
+        return messages
+
+    def risk_in(self, text: Text) -> Optional[Dict[Text, Any]]:
+        if self._model is None:
+            return None
+        spans = parts(text)
+        if len(spans) < int(self._config["min_parts"]):
+            return None
+        probabilities = self._model.predict_proba([text[s:e] for s, e in spans])
+        classes = list(self._model.classes_)
+        best = None
+        for (start, end), row in zip(spans, probabilities):
+            for label, p in zip(classes, row):
+                if label != NOT_A_RISK and p >= float(self._config["threshold"]) and (best is None or p > best[0]):
+                    best = (p, label, start, end)
+        if best is None:
+            return None
+        p, label, start, end = best
+        return {ENTITY_ATTRIBUTE_TYPE: "risk", ENTITY_ATTRIBUTE_VALUE: label,
+                ENTITY_ATTRIBUTE_START: start, ENTITY_ATTRIBUTE_END: end,
+                ENTITY_ATTRIBUTE_CONFIDENCE: float(p), "text": text[start:end],
+                EXTRACTOR: "SentenceRiskClassifier"}
+
+
+def examples(training_data: TrainingData) -> Tuple[List[str], List[str]]:
+    """Every intent example: its risk id, or NOT_A_RISK."""
+    texts, labels = [], []
+    for message in training_data.intent_examples:
+        texts.append(message.get(TEXT))
+        labels.append(risk_of_intent(message.get(INTENT) or "") or NOT_A_RISK)
+    return texts, labels
+
+
+def fit(texts: List[str], labels: List[str], C: float) -> Any:
+    """Word and character n-grams, so typos and txt speak still share features."""
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline, make_union
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    features = make_union(
+        TfidfVectorizer(analyzer="word", ngram_range=(1, 2), lowercase=True, sublinear_tf=True, min_df=1),
+        TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), lowercase=True, sublinear_tf=True, min_df=2),
+    )
+    model = make_pipeline(features, LogisticRegression(C=C, max_iter=3000, class_weight="balanced"))
+    model.fit(texts, labels)
+    return model
