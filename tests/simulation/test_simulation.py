@@ -33,7 +33,8 @@ SUBSET = (
 # the playback (unconfirmed ones had reached workers); r03's move is only said there: 16/21 = 0.76
 RECALL_FLOOR = 0.75
 PRECISION_FLOOR = 0.8
-MEDIAN_TURNS_CEILING = 14
+# 14 until the playback also asked which need matters most (one tap for both): 12.5 measured
+MEDIAN_TURNS_CEILING = 13
 
 
 @pytest.fixture(scope="module")
@@ -52,9 +53,9 @@ def test_every_resident_reaches_a_confirmed_booking(results: List[Result]):
         r.format_transcript() for r in results if r.resident.id in not_booked)
 
 
-@pytest.mark.xfail(strict=True, reason="known false alarms: the model takes some ordinary mentions "
-                   "of children ('me and the 2 kids, their dad is around') for child_at_risk; "
-                   "issue 4 stays open until this passes")
+@pytest.mark.xfail(strict=True, reason="known false alarms: the learned risk intents and the "
+                   "sentence classifier take some ordinary answers (loneliness after a death, wanting "
+                   "to stop gambling) for danger; issue 4 stays open until this passes")
 def test_no_risk_response_to_a_resident_without_risk(results: List[Result]):
     alarms = {r.resident.id: r.false_alarms for r in results if r.false_alarms}
     assert not alarms
