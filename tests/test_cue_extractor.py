@@ -51,6 +51,8 @@ def test_the_most_urgent_of_several_risks_leads(nlp):
     ("possession order is for friday and ive got nowhere", "eviction_imminent"),
     ("the eviction warrant is for this wednesday", "eviction_imminent"),
     ("landlord says we have to be out by the weekend", "eviction_imminent"),
+    ("their dad is drunk and passed out and the baby is screaming", "child_at_risk"),
+    ("the little one is up and mum's passed out high on the settee", "child_at_risk"),
 ])
 def test_clear_danger_is_a_rule_cue_whatever_the_classifier_said(nlp, text, risk):
     message = parse(nlp, text, intent={"name": "inform", "confidence": 0.99})
@@ -61,7 +63,9 @@ def test_clear_danger_is_a_rule_cue_whatever_the_classifier_said(nlp, text, risk
                                   "the kids are fine", "my phone died",
                                   "thinking about jumping ship to a better job",
                                   "possession hearing is in a few weeks", "im out on saturday night with mates",
-                                  "the warrant was for an old parking fine, all paid"])
+                                  "the warrant was for an old parking fine, all paid",
+                                  "i passed out at work and my son came to get me",
+                                  "my daughter passed out at school, she's fine now"])
 def test_near_misses_raise_no_risk(nlp, text):
     message = parse(nlp, text)
     assert values(message, "risk") == []
