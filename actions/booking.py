@@ -279,7 +279,7 @@ async def on_contact(turn: "Conversation") -> None:
         turn.set("resident_contact", {"contact": turn.tracker.sender_id, "preferred_contact": channel,
                                       "safe_contact": None})
     elif reached.address or reached.avoid or reached.when:
-        turn.set("resident_contact", {"contact": reached.address, "preferred_contact": contact.preferred(reached, text),
+        turn.set("resident_contact", {"contact": reached.address, "preferred_contact": reached.preferred,
                                       "safe_contact": contact.safe_note(reached.avoid, reached.when)})
         if not reached.address and not turn.reprompted_enough():
             turn.say("utter_ask_contact_safe_way")

@@ -17,6 +17,9 @@ NEVER = {
 # "don't call before 10am" is a time to avoid, not a channel never to use
 TIMING = re.compile(r"^\s*(?:me\s+)?((?:before|after|until|till|between|during|in the (?:morning|evening|day)|"
                     r"at (?:work|night|weekends?)|on (?:weekdays|weekends?))\b[^.!?,;]{0,20})", re.I)
+# "texts are fine", "text me", "whatsapp is best": the way they would rather be reached
+TEXT_WELCOME = re.compile(r"\b(texts?|txt|sms|messages?|whatsapp)\b(?: (?:is|are|me|are all))?\s*"
+                          r"(?:fine|ok|okay|good|best|better|easier|please)\b|\b(text|txt|message) me\b", re.I)
 READS_MY_PHONE = re.compile(r"\b(reads|checks|goes through|looks at)\b[^.!?]{0,15}\b(my )?(phone|messages|texts)", re.I)
 
 
@@ -26,10 +29,21 @@ class Contact:
     email: Optional[str]
     avoid: List[str]  # channels the resident said are unsafe
     when: List[str] = field(default_factory=list)  # times to avoid: "do not call before 10am"
+    texts_welcome: bool = False  # "texts are fine", "text me"
 
     @property
     def address(self) -> Optional[str]:
         return self.phone or self.email
+
+    @property
+    def preferred(self) -> str:
+        """How the worker should reach them first: a call unless calls are off or texts are
+        asked for ("texts are fine but don't call before 10am" is a text first)."""
+        if self.email and not self.phone:
+            return "email"
+        if "text" not in self.avoid and ("call" in self.avoid or self.texts_welcome):
+            return "text"
+        return "phone"
 
 
 def parse(text: str) -> Contact:
@@ -50,22 +64,8 @@ def parse(text: str) -> Contact:
     if READS_MY_PHONE.search(text or "") and "text" not in avoid:
         avoid.append("text")
     return Contact(phone=re.sub(r"[\s()-]", "", phone.group(0)) if phone else None,
-                   email=email.group(0) if email else None, avoid=avoid, when=when)
-
-
-# "texts are fine", "text me", "whatsapp is best": the way they would rather be reached
-TEXT_WELCOME = re.compile(r"\b(texts?|txt|sms|messages?|whatsapp)\b(?: (?:is|are|me|are all))?\s*"
-                          r"(?:fine|ok|okay|good|best|better|easier|please)\b|\b(text|txt|message) me\b", re.I)
-
-
-def preferred(reached: Contact, text: str) -> str:
-    """How the worker should reach them first: a call unless calls are off or texts are asked
-    for ("texts are fine but don't call before 10am" is a text first)."""
-    if reached.email and not reached.phone:
-        return "email"
-    if "text" not in reached.avoid and ("call" in reached.avoid or TEXT_WELCOME.search(text or "")):
-        return "text"
-    return "phone"
+                   email=email.group(0) if email else None, avoid=avoid, when=when,
+                   texts_welcome=bool(TEXT_WELCOME.search(text or "")))
 
 
 WORDS = {"text": "do not text", "call": "do not call", "email": "do not email",

@@ -122,19 +122,16 @@ class SentenceRiskClassifier(GraphComponent, EntityExtractorMixin):
         spans = parts(text)
         if len(spans) < int(self._config["min_parts"]):
             return None
-        probabilities = self._model.predict_proba([text[s:e] for s, e in spans])
-        classes = list(self._model.classes_)
-        best = None
-        for (start, end), row in zip(spans, probabilities):
-            for label, p in zip(classes, row):
-                if label != NOT_A_RISK and p >= float(self._config["threshold"]) and (best is None or p > best[0]):
-                    best = (p, label, start, end)
-        if best is None:
+        risks = [i for i, label in enumerate(self._model.classes_) if label != NOT_A_RISK]
+        scores = self._model.predict_proba([text[s:e] for s, e in spans])[:, risks]
+        part, column = divmod(int(scores.argmax()), scores.shape[1])  # the surest part and risk
+        p = float(scores[part, column])
+        if p < float(self._config["threshold"]):
             return None
-        p, label, start, end = best
+        label, (start, end) = self._model.classes_[risks[column]], spans[part]
         return {ENTITY_ATTRIBUTE_TYPE: "risk", ENTITY_ATTRIBUTE_VALUE: label,
                 ENTITY_ATTRIBUTE_START: start, ENTITY_ATTRIBUTE_END: end,
-                ENTITY_ATTRIBUTE_CONFIDENCE: float(p), "text": text[start:end],
+                ENTITY_ATTRIBUTE_CONFIDENCE: p, "text": text[start:end],
                 EXTRACTOR: "SentenceRiskClassifier"}
 
 

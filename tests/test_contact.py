@@ -56,4 +56,4 @@ def test_the_safe_contact_note_carries_times_to_avoid():
     ("sam@example.org", "email"),
 ])
 def test_the_first_way_to_reach_them_follows_what_they_said(text, way):
-    assert contact.preferred(contact.parse(text), text) == way
+    assert contact.parse(text).preferred == way

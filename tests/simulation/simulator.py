@@ -267,6 +267,8 @@ class Talk:
         self.wrong = [n for n in named if n not in self.r.needs]
         if self.wrong:
             return self.not_the(self.wrong)
+        if any('"need"' in b.get("payload", "") for b in message.buttons):
+            return self.choose(message.buttons)  # the playback also asks which matters most
         return self.tap(message.buttons, title="Yes") or "yes thats right"
 
     def choose(self, buttons: List[Dict[str, str]]) -> str:
@@ -293,13 +295,9 @@ class Talk:
             return self.anything_else(areas_named(message.values.get("areas", "")))
         if name.startswith("utter_explore_"):
             return self.area(name[len("utter_explore_"):])
-        if name in ("utter_playback", "utter_playback_corrected"):
+        if name in ("utter_playback", "utter_playback_corrected",
+                    "utter_playback_choose", "utter_playback_corrected_choose"):
             return self.playback(message)
-        if name in ("utter_playback_choose", "utter_playback_corrected_choose"):
-            self.playback(message)  # notes what it got wrong
-            if self.wrong:
-                return self.not_the(self.wrong)
-            return self.choose(message.buttons)
         if name == "utter_playback_yes_or_no":
             return self.not_the(self.wrong) if self.wrong else "yes"
         if name == "utter_ask_correction":
