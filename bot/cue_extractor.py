@@ -35,7 +35,8 @@ from rasa.shared.nlu.constants import (
 )
 from rasa.shared.nlu.training_data.message import Message
 
-from bot.pipeline import SPANS_KEY, VETO
+from bot.pipeline import IDIOM, SPANS_KEY, VETO
+from bot.sentence_risk import sentences
 from bot.taxonomy import NEED_IDS, RISK_IDS, risk_intent, risk_of_intent
 
 NEED = "need"
@@ -78,12 +79,19 @@ class CueEntityExtractor(GraphComponent, EntityExtractorMixin):
 
     def _process_message(self, message: Message) -> None:
         text = message.get(TEXT) or ""
-        learned = [self._normalise_learned(e) for e in message.get(ENTITIES, [])]
-        entities = _dedupe(
-            self._rule_entities(message)
-            + [e for e in learned if e is not None]
-            + self._intent_risk_entities(message, text)
-        )
+        learned = [e for e in map(self._normalise_learned, message.get(ENTITIES, [])) if e is not None]
+        intent_risks = self._intent_risk_entities(message, text)
+        idioms = [(s.start_char, s.end_char) for s in _cue_spans(message) if s.label_ == IDIOM]
+        if idioms:
+            # "i'm kicking myself i didnt apply", "my mum will kill me if i'm late": a learned
+            # reading of danger in the idiom's own sentence rests on the figure of speech. Rule
+            # cues elsewhere in the message still stand, and so does a learned risk found in
+            # another sentence.
+            learned = [e for e in learned if e[ENTITY_ATTRIBUTE_TYPE] != RISK
+                       or not any(_overlap(e, idiom) for idiom in idioms)]
+            if len(sentences(text)) <= 1:
+                intent_risks = []
+        entities = _dedupe(self._rule_entities(message) + learned + intent_risks)
         message.set(ENTITIES, entities, add_to_output=True)
         risks = [e[ENTITY_ATTRIBUTE_VALUE] for e in entities if e[ENTITY_ATTRIBUTE_TYPE] == RISK]
         if risks:
@@ -93,11 +101,8 @@ class CueEntityExtractor(GraphComponent, EntityExtractorMixin):
 
     @staticmethod
     def _rule_entities(message: Message) -> List[Dict[Text, Any]]:
-        doc = message.get(SPACY_DOCS[TEXT])
-        if doc is None or SPANS_KEY not in doc.spans:
-            return []
-        spans = list(doc.spans[SPANS_KEY])
-        vetoed: Set[int] = {i for s in spans if s.label_ == VETO for i in range(s.start, s.end)}
+        spans = _cue_spans(message)
+        vetoed: Set[int] = {i for s in spans if s.label_ in (VETO, IDIOM) for i in range(s.start, s.end)}
         entities = []
         for span in sorted(spans, key=lambda s: s.start_char):
             if span.label_ == RISK and vetoed.intersection(range(span.start, span.end)):
@@ -177,6 +182,18 @@ class CueEntityExtractor(GraphComponent, EntityExtractorMixin):
 
 
 _VALID = {(NEED, n) for n in NEED_IDS} | {(RISK, r) for r in RISK_IDS}
+
+
+def _cue_spans(message: Message) -> List[Any]:
+    """The spans the spaCy pipeline's SpanRuler found: need, risk, veto and idiom cues."""
+    doc = message.get(SPACY_DOCS[TEXT])
+    if doc is None or SPANS_KEY not in doc.spans:
+        return []
+    return list(doc.spans[SPANS_KEY])
+
+
+def _overlap(entity: Dict[Text, Any], span: tuple) -> bool:
+    return entity[ENTITY_ATTRIBUTE_START] < span[1] and span[0] < entity[ENTITY_ATTRIBUTE_END]
 
 
 def _dedupe(entities: Iterable[Dict[Text, Any]]) -> List[Dict[Text, Any]]:

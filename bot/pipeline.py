@@ -25,6 +25,9 @@ CUES_DIR = Path(__file__).resolve().parent / "cues"
 SPANS_KEY = "cues"
 LABELS = ("need", "risk")
 VETO = "veto"
+# An idiom ("i'm kicking myself", "my mum will kill me") vetoes like a veto span, and also tells
+# CueEntityExtractor that a learned risk reading of its sentence rests on the figure of speech.
+IDIOM = "idiom"
 PIPELINE_NAME = "en_triage"
 
 
@@ -88,18 +91,17 @@ def _entries(label: str, ident: str, spec: Dict[str, Any], source: Path) -> Iter
 
 
 def load_cue_patterns(cues_dir: Path = CUES_DIR) -> List[Dict[str, Any]]:
-    """Read every cue file into SpanRuler patterns (label need/risk/veto, id the need or risk id)."""
+    """Read every cue file into SpanRuler patterns (label need/risk/veto/idiom, id the need or risk id)."""
     patterns: List[Dict[str, Any]] = []
     for source in sorted(cues_dir.glob("*.yml")):
         content = yaml.safe_load(source.read_text(encoding="utf-8")) or {}
         for label in LABELS:
             for ident, spec in (content.get(label) or {}).items():
                 patterns.extend(_entries(label, ident, spec, source))
-        for phrase in content.get(VETO) or []:
-            if isinstance(phrase, list):
-                patterns.append({"label": VETO, "id": VETO, "pattern": phrase})
-            else:
-                patterns.append({"label": VETO, "id": VETO, "pattern": str(phrase).lower()})
+        for label in (VETO, IDIOM):
+            for phrase in content.get(label) or []:
+                pattern = phrase if isinstance(phrase, list) else str(phrase).lower()
+                patterns.append({"label": label, "id": label, "pattern": pattern})
     return patterns
 
 

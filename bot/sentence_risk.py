@@ -47,13 +47,23 @@ CLAUSE_BREAK = re.compile(r",|\b(?:but|also|and then|plus)\b", re.I)
 MIN_WORDS = 3
 
 
+def sentences(text: str) -> List[Tuple[int, int]]:
+    """(start, end) of each sentence long enough to say something ("ok so..." is not one)."""
+    return [(start, end) for start, end in _sentence_bounds(text) if len(text[start:end].split()) >= MIN_WORDS]
+
+
+def _sentence_bounds(text: str) -> List[Tuple[int, int]]:
+    """Every stretch between sentence ends ("..." is one end: the next starts after it)."""
+    starts = [0] + [m.end() for m in SENTENCE_END.finditer(text)]
+    ends = [m.start() for m in SENTENCE_END.finditer(text)] + [len(text)]
+    return list(zip(starts, ends))
+
+
 def parts(text: str) -> List[Tuple[int, int]]:
     """(start, end) of each sentence and clause worth scoring on its own."""
     found: List[Tuple[int, int]] = []
-    start = 0
-    for end in [m.start() for m in SENTENCE_END.finditer(text)] + [len(text)]:
-        sentence = (start, end)
-        pieces = [sentence]
+    for start, end in _sentence_bounds(text):
+        pieces = [(start, end)]
         clause_start = start
         for m in CLAUSE_BREAK.finditer(text, start, end):
             pieces.append((clause_start, m.start()))
@@ -61,7 +71,6 @@ def parts(text: str) -> List[Tuple[int, int]]:
         if clause_start != start:
             pieces.append((clause_start, end))
         found += [p for p in pieces if len(text[p[0]:p[1]].split()) >= MIN_WORDS]
-        start = end + 1
     return list(dict.fromkeys(found))
 
 

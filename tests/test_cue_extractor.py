@@ -53,6 +53,19 @@ def test_the_most_urgent_of_several_risks_leads(nlp):
     ("landlord says we have to be out by the weekend", "eviction_imminent"),
     ("their dad is drunk and passed out and the baby is screaming", "child_at_risk"),
     ("the little one is up and mum's passed out high on the settee", "child_at_risk"),
+    ("i dont want to live in this world anymore", "suicide_self_harm"),
+    ("i wont be around much longer so it doesnt matter", "suicide_self_harm"),
+    ("it would be easier for everyone if i wasnt here", "suicide_self_harm"),
+    ("been stood at the edge of the platform for an hour", "suicide_self_harm"),
+    ("got my tablets here and ill take the lot tonight", "suicide_self_harm"),
+    ("he chokes me when he's had a drink", "harm_from_others"),
+    ("my parents are going to force me to marry him", "harm_from_others"),
+    ("i feel like im going to hurt the baby", "child_at_risk"),
+    ("her dad hit her with a belt", "child_at_risk"),
+    ("my stepdad comes into her room at night", "child_at_risk"),
+    ("ive been living in a tent for a week", "homeless_tonight"),
+    ("the hostel kicked me out this morning", "homeless_tonight"),
+    ("the sheriffs are coming in 48 hours", "eviction_imminent"),
 ])
 def test_clear_danger_is_a_rule_cue_whatever_the_classifier_said(nlp, text, risk):
     message = parse(nlp, text, intent={"name": "inform", "confidence": 0.99})
@@ -65,7 +78,10 @@ def test_clear_danger_is_a_rule_cue_whatever_the_classifier_said(nlp, text, risk
                                   "possession hearing is in a few weeks", "im out on saturday night with mates",
                                   "the warrant was for an old parking fine, all paid",
                                   "i passed out at work and my son came to get me",
-                                  "my daughter passed out at school, she's fine now"])
+                                  "my daughter passed out at school, she's fine now",
+                                  "my mum will kill me if i miss this again",
+                                  "i dont want to live in this flat anymore, the damp is awful",
+                                  "it'd be easier for everyone if i moved nearer my sister"])
 def test_near_misses_raise_no_risk(nlp, text):
     message = parse(nlp, text)
     assert values(message, "risk") == []
@@ -113,3 +129,34 @@ def test_a_learned_need_whose_role_is_a_guess_is_dropped(nlp):
                 "value": "nursery", "start": 0, "end": 7, "extractor": "DIETClassifier"}]
     message = parse(nlp, "nursery costs went up in june", entities=learned)
     assert values(message, "need") == ["childcare"]
+
+
+@pytest.mark.parametrize("text, risk", [
+    ("i'm kicking myself i didnt apply sooner", "suicide_self_harm"),
+    ("i dont want to live in this area anymore, its rough", "suicide_self_harm"),
+    ("i cut myself cooking, nothing serious", "suicide_self_harm"),
+    ("there's no power to do anything about my landlord", "no_food_or_heating"),
+])
+def test_a_learned_risk_resting_on_an_idiom_is_not_acted_on(nlp, text, risk):
+    """DIET and the sentence classifier read words; an idiom in the same sentence means those
+    words are figurative, so neither is acted on there."""
+    sentence_risk = {"entity": "risk", "value": risk, "start": 0, "end": len(text),
+                     "confidence": 0.95, "extractor": "SentenceRiskClassifier"}
+    message = parse(nlp, text, intent={"name": f"risk_{risk}", "confidence": 0.95},
+                    entities=[sentence_risk])
+    assert values(message, "risk") == []
+    assert not message.get(INTENT)["name"].startswith("risk_")
+
+
+def test_an_idiom_does_not_hide_danger_elsewhere_in_the_message(nlp):
+    # the rule cue in the same sentence, and a learned risk in another sentence, both stand
+    message = parse(nlp, "this rent is killing me lol and he hits me",
+                    intent={"name": "inform", "confidence": 0.9})
+    assert values(message, "risk") == ["harm_from_others"]
+    text = "im kicking myself for not ringing sooner. last night i took everything in the cupboard"
+    learned = {"entity": "risk", "value": "suicide_self_harm", "start": 41, "end": len(text),
+               "confidence": 0.95, "extractor": "SentenceRiskClassifier"}
+    message = parse(nlp, text, intent={"name": "risk_suicide_self_harm", "confidence": 0.9},
+                    entities=[learned])
+    assert values(message, "risk") == ["suicide_self_harm"]
+    assert message.get(INTENT)["name"] == "risk_suicide_self_harm"
