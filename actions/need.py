@@ -140,6 +140,14 @@ IMPLIED_BY_PRESENTING_ISSUE: Dict[str, str] = {
     "benefits_stopped": "benefits",
 }
 
+# A presenting issue that stands for a need when nothing else was told: "rent arrears", then
+# "that's everything", is still a debt to plan for (the playback lets them say otherwise). Not
+# implied whenever it is named (IMPLIED_BY_PRESENTING_ISSUE): arrears often come from a benefit
+# error or lost hours, and then the debt is not the need.
+WHEN_NOTHING_ELSE: Dict[str, str] = {
+    "rent_arrears": "money_management",
+}
+
 # "I have UC, is ok no problem": an answer that says an area is fine, with no sign of trouble.
 REASSURING = re.compile(r"\b(fine|ok|okay|alright|all good|no problems?|not really|managing|"
                         r"sorted|no issues?|nothing wrong|all right|no worries|good)\b", re.I)

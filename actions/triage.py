@@ -202,6 +202,10 @@ async def on_explore(turn: Conversation) -> None:
 async def playback(turn: Conversation) -> None:
     needs = turn.slot("needs") or []
     turn.set("asking_area", None)
+    fallback = need.WHEN_NOTHING_ELSE.get(turn.slot("presenting_issue") or "")
+    if not needs and fallback and fallback not in turn.declined_needs:
+        needs = [fallback]
+        turn.set("needs", needs)
     if not needs:
         await ask_wants_or_book(turn)
         return

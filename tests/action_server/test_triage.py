@@ -86,6 +86,18 @@ async def test_with_one_need_the_playback_only_asks_if_it_is_right(handoff):
     assert said == ["utter_playback"]  # its Yes / Not quite buttons are in the domain
 
 
+async def test_rent_arrears_and_nothing_more_is_played_back_as_a_debt_to_plan_for(handoff):
+    state = {**STORY, "triage_stage": "explore", "explored_areas": ["benefits"]}
+    said, messages, slots = await converse(tracker("no thats everything", "nothing_else", state))
+    assert said == ["utter_playback"]
+    assert messages[0]["needs_heard"] == "managing money and debts"
+    assert slots["needs"] == ["money_management"]
+    # unless they already told us that was wrong
+    said, _, slots = await converse(tracker("no thats everything", "nothing_else",
+                                            {**state, "declined_needs": ["money_management"]}))
+    assert "utter_playback" not in said and "needs" not in slots
+
+
 PLAYBACK = {**STORY, "triage_stage": "playback", "needs": ["benefits", "substance_use", "employment"],
             "in_their_words": [{"text": "uc stopped and drinking", "needs": ["benefits", "substance_use"]}]}
 
