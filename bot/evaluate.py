@@ -1,7 +1,7 @@
 """Evaluate the trained model on data it never saw (make eval).
 
 Prints intent F1 and `need` entity F1 on tests/nlu_holdout/ and tests/nlu_blind/, and risk
-recall and false-alarm rate on the safeguarding test set and two blind sets. Nothing here is
+recall and false-alarm rate on the safeguarding test set and three blind sets. Nothing here is
 used in training (tests/test_evaluation_sets.py checks).
 
     python -m bot.evaluate [MODEL]
@@ -33,6 +33,9 @@ BLIND = PROJECT_ROOT / "tests" / "safeguarding" / "blind.yml"
 # A second blind set, written when the first one's misses had been read and fixed by rules
 # (so the first no longer measures those), by an author who saw neither.
 BLIND2 = PROJECT_ROOT / "tests" / "safeguarding" / "blind2.yml"
+# A third, written when the second one's misses had been read and some fixed by rules (session 4):
+# the honest measure of that work. Only its figures are read, never its phrases.
+BLIND3 = PROJECT_ROOT / "tests" / "safeguarding" / "blind3.yml"
 
 
 class Parser:
@@ -165,10 +168,10 @@ async def evaluate(model: Path) -> Dict[str, Any]:
     if NLU_BLIND.exists():
         figures["nlu_blind_set"] = await nlu_figures(parser, NLU_BLIND, seen)
     figures["safeguarding_test_set"] = await risk_figures(parser, SAFEGUARDING)
-    if BLIND.exists():
-        figures["safeguarding_blind_set"] = await risk_figures(parser, BLIND)
-    if BLIND2.exists():
-        figures["safeguarding_blind_set_2"] = await risk_figures(parser, BLIND2)
+    for name, path in (("safeguarding_blind_set", BLIND), ("safeguarding_blind_set_2", BLIND2),
+                       ("safeguarding_blind_set_3", BLIND3)):
+        if path.exists():
+            figures[name] = await risk_figures(parser, path)
     return figures
 
 

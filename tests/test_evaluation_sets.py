@@ -6,7 +6,7 @@ from typing import Set
 import pytest
 from rasa.shared.nlu.training_data.loading import load_data
 
-from bot.evaluate import (BLIND, BLIND2, HOLDOUT, NLU_BLIND, SAFEGUARDING, normalised, safeguarding_phrases,
+from bot.evaluate import (BLIND, BLIND2, BLIND3, HOLDOUT, NLU_BLIND, SAFEGUARDING, normalised, safeguarding_phrases,
                           training_texts)
 
 
@@ -33,7 +33,8 @@ def test_the_blind_set_shares_only_common_short_replies_with_training(training):
     assert [t for t in blind & training if len(t.split()) > 6] == []
 
 
-@pytest.mark.parametrize("path", [SAFEGUARDING, BLIND, BLIND2], ids=["test_set", "blind_set", "blind_set_2"])
+@pytest.mark.parametrize("path", [SAFEGUARDING, BLIND, BLIND2, BLIND3],
+                         ids=["test_set", "blind_set", "blind_set_2", "blind_set_3"])
 def test_no_safeguarding_test_phrase_is_trained_on(training, path):
     risks, near_misses = safeguarding_phrases(path)
     phrases = {normalised(p) for group in risks.values() for p in group} | {normalised(p) for p in near_misses}
