@@ -35,8 +35,8 @@ from rasa.shared.nlu.constants import (
 )
 from rasa.shared.nlu.training_data.message import Message
 
-from bot.pipeline import IDIOM, SPANS_KEY, VETO
-from bot.sentence_risk import sentences
+from bot.pipeline import IDIOM, NOW, PAST, SPANS_KEY, VETO
+from bot.sentence_risk import sentence_bounds, sentences
 from bot.taxonomy import NEED_IDS, RISK_IDS, risk_intent, risk_of_intent
 
 NEED = "need"
@@ -103,10 +103,13 @@ class CueEntityExtractor(GraphComponent, EntityExtractorMixin):
     def _rule_entities(message: Message) -> List[Dict[Text, Any]]:
         spans = _cue_spans(message)
         vetoed: Set[int] = {i for s in spans if s.label_ in (VETO, IDIOM) for i in range(s.start, s.end)}
+        in_the_past = _sentences_in_the_past(message.get(TEXT) or "", spans)
         entities = []
         for span in sorted(spans, key=lambda s: s.start_char):
             if span.label_ == RISK and vetoed.intersection(range(span.start, span.end)):
                 continue  # a near-miss such as "this rent is killing me lol"
+            if span.label_ == RISK and any(a <= span.start_char < b for a, b in in_the_past):
+                continue  # "took an overdose when i was 19, i'm 34 now with two kids"
             if (span.label_, span.id_) not in _VALID:
                 continue
             entities.append(
@@ -190,6 +193,16 @@ def _cue_spans(message: Message) -> List[Any]:
     if doc is None or SPANS_KEY not in doc.spans:
         return []
     return list(doc.spans[SPANS_KEY])
+
+
+def _sentences_in_the_past(text: Text, spans: List[Any]) -> List[tuple]:
+    """Sentences with a time in the past ("years ago", "in 2021") and none of now ("again",
+    "still", "tonight"): history, not danger now. Only rule cues are held back by this; the
+    learned layers were trained on such histories and still weigh the whole sentence."""
+    def has(label: str, a: int, b: int) -> bool:
+        return any(s.label_ == label and a <= s.start_char < b for s in spans)
+
+    return [(a, b) for a, b in sentence_bounds(text) if has(PAST, a, b) and not has(NOW, a, b)]
 
 
 def _overlap(entity: Dict[Text, Any], span: tuple) -> bool:

@@ -28,6 +28,11 @@ VETO = "veto"
 # An idiom ("i'm kicking myself", "my mum will kill me") vetoes like a veto span, and also tells
 # CueEntityExtractor that a learned risk reading of its sentence rests on the figure of speech.
 IDIOM = "idiom"
+# Time that puts a risk cue of the same sentence in the past ("when i was 19", "in 2021"), unless
+# the sentence also says now ("again", "still", "tonight"): see CueEntityExtractor.
+PAST = "past"
+NOW = "now"
+MARKERS = (VETO, IDIOM, PAST, NOW)
 PIPELINE_NAME = "en_triage"
 
 
@@ -91,14 +96,14 @@ def _entries(label: str, ident: str, spec: Dict[str, Any], source: Path) -> Iter
 
 
 def load_cue_patterns(cues_dir: Path = CUES_DIR) -> List[Dict[str, Any]]:
-    """Read every cue file into SpanRuler patterns (label need/risk/veto/idiom, id the need or risk id)."""
+    """Read every cue file into SpanRuler patterns (label need/risk or a marker, id the need or risk id)."""
     patterns: List[Dict[str, Any]] = []
     for source in sorted(cues_dir.glob("*.yml")):
         content = yaml.safe_load(source.read_text(encoding="utf-8")) or {}
         for label in LABELS:
             for ident, spec in (content.get(label) or {}).items():
                 patterns.extend(_entries(label, ident, spec, source))
-        for label in (VETO, IDIOM):
+        for label in MARKERS:
             for phrase in content.get(label) or []:
                 pattern = phrase if isinstance(phrase, list) else str(phrase).lower()
                 patterns.append({"label": label, "id": label, "pattern": pattern})

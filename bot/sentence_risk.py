@@ -49,10 +49,10 @@ MIN_WORDS = 3
 
 def sentences(text: str) -> List[Tuple[int, int]]:
     """(start, end) of each sentence long enough to say something ("ok so..." is not one)."""
-    return [(start, end) for start, end in _sentence_bounds(text) if len(text[start:end].split()) >= MIN_WORDS]
+    return [(start, end) for start, end in sentence_bounds(text) if len(text[start:end].split()) >= MIN_WORDS]
 
 
-def _sentence_bounds(text: str) -> List[Tuple[int, int]]:
+def sentence_bounds(text: str) -> List[Tuple[int, int]]:
     """Every stretch between sentence ends ("..." is one end: the next starts after it)."""
     starts = [0] + [m.end() for m in SENTENCE_END.finditer(text)]
     ends = [m.start() for m in SENTENCE_END.finditer(text)] + [len(text)]
@@ -62,7 +62,7 @@ def _sentence_bounds(text: str) -> List[Tuple[int, int]]:
 def parts(text: str) -> List[Tuple[int, int]]:
     """(start, end) of each sentence and clause worth scoring on its own."""
     found: List[Tuple[int, int]] = []
-    for start, end in _sentence_bounds(text):
+    for start, end in sentence_bounds(text):
         pieces = [(start, end)]
         clause_start = start
         for m in CLAUSE_BREAK.finditer(text, start, end):

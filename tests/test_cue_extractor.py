@@ -66,6 +66,10 @@ def test_the_most_urgent_of_several_risks_leads(nlp):
     ("ive been living in a tent for a week", "homeless_tonight"),
     ("the hostel kicked me out this morning", "homeless_tonight"),
     ("the sheriffs are coming in 48 hours", "eviction_imminent"),
+    # history brought back to now
+    ("i used to self harm as a teenager and ive started again", "suicide_self_harm"),
+    ("slept rough years ago and im sleeping rough again tonight", "homeless_tonight"),
+    ("no electric since 2021 is what it feels like, the meter has no credit", "no_food_or_heating"),
 ])
 def test_clear_danger_is_a_rule_cue_whatever_the_classifier_said(nlp, text, risk):
     message = parse(nlp, text, intent={"name": "inform", "confidence": 0.99})
@@ -81,7 +85,11 @@ def test_clear_danger_is_a_rule_cue_whatever_the_classifier_said(nlp, text, risk
                                   "my daughter passed out at school, she's fine now",
                                   "my mum will kill me if i miss this again",
                                   "i dont want to live in this flat anymore, the damp is awful",
-                                  "it'd be easier for everyone if i moved nearer my sister"])
+                                  "it'd be easier for everyone if i moved nearer my sister",
+                                  "took an overdose when i was 19, i'm fine now",
+                                  "i used to sleep rough years ago",
+                                  "we had no electric for a bit in 2021",
+                                  "had the gas cut off years back, never again"])
 def test_near_misses_raise_no_risk(nlp, text):
     message = parse(nlp, text)
     assert values(message, "risk") == []

@@ -9,7 +9,7 @@ from bot.taxonomy import NEED_IDS, RISK_IDS
 
 def test_every_cue_file_entry_names_a_known_id():
     for pattern in pipeline.load_cue_patterns():
-        valid = {"need": NEED_IDS, "risk": RISK_IDS, "veto": ("veto",), "idiom": ("idiom",)}[pattern["label"]]
+        valid = {"need": NEED_IDS, "risk": RISK_IDS, **{m: (m,) for m in pipeline.MARKERS}}[pattern["label"]]
         assert pattern["id"] in valid, pattern
 
 
