@@ -66,6 +66,7 @@ def test_the_most_urgent_of_several_risks_leads(nlp):
     ("ive been living in a tent for a week", "homeless_tonight"),
     ("the hostel kicked me out this morning", "homeless_tonight"),
     ("the sheriffs are coming in 48 hours", "eviction_imminent"),
+    ("she says her mum's boyfriend touches her", "child_at_risk"),
     # history brought back to now
     ("i used to self harm as a teenager and ive started again", "suicide_self_harm"),
     ("slept rough years ago and im sleeping rough again tonight", "homeless_tonight"),
