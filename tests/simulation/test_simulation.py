@@ -29,12 +29,12 @@ SUBSET = (
     "r11_lee",      # gas and electric; hidden: employment, childcare
     "r20_dritan",   # universal credit stopped; hidden: housing_conditions
 )
-# 0.8 until the answer to "what would you like from the meeting?" stopped adding needs after
-# the playback (unconfirmed ones had reached workers); r03's move is only said there: 16/21 = 0.76
-RECALL_FLOOR = 0.75
+# 0.75 in session 3 (16/21); 18/21 = 0.86 measured after the area-answer training data
+RECALL_FLOOR = 0.8
 PRECISION_FLOOR = 0.8
-# 14 until the playback also asked which need matters most (one tap for both): 12.5 measured
-MEDIAN_TURNS_CEILING = 13
+# 14 until the playback also asked which need matters most (one tap for both); 12 measured, the
+# issue's target
+MEDIAN_TURNS_CEILING = 12
 
 
 @pytest.fixture(scope="module")
@@ -53,9 +53,9 @@ def test_every_resident_reaches_a_confirmed_booking(results: List[Result]):
         r.format_transcript() for r in results if r.resident.id in not_booked)
 
 
-@pytest.mark.xfail(strict=True, reason="known false alarms: the learned risk intents and the "
-                   "sentence classifier take some ordinary answers (loneliness after a death, wanting "
-                   "to stop gambling) for danger; issue 4 stays open until this passes")
+@pytest.mark.xfail(strict=True, reason="known false alarm: the sentence classifier takes the short "
+                   "clause 'I want to stop' (about gambling) for danger; issue 4 stays open until this "
+                   "passes")
 def test_no_risk_response_to_a_resident_without_risk(results: List[Result]):
     alarms = {r.resident.id: r.false_alarms for r in results if r.false_alarms}
     assert not alarms
