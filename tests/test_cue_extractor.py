@@ -55,6 +55,7 @@ def test_the_most_urgent_of_several_risks_leads(nlp):
     ("the little one is up and mum's passed out high on the settee", "child_at_risk"),
     ("i dont want to live in this world anymore", "suicide_self_harm"),
     ("i wont be around much longer so it doesnt matter", "suicide_self_harm"),
+    ("im not going to be here much longer", "suicide_self_harm"),
     ("it would be easier for everyone if i wasnt here", "suicide_self_harm"),
     ("been stood at the edge of the platform for an hour", "suicide_self_harm"),
     ("got my tablets here and ill take the lot tonight", "suicide_self_harm"),
@@ -90,7 +91,8 @@ def test_clear_danger_is_a_rule_cue_whatever_the_classifier_said(nlp, text, risk
                                   "took an overdose when i was 19, i'm fine now",
                                   "i used to sleep rough years ago",
                                   "we had no electric for a bit in 2021",
-                                  "had the gas cut off years back, never again"])
+                                  "had the gas cut off years back, never again",
+                                  "i won't be here for long, my bus is due"])
 def test_near_misses_raise_no_risk(nlp, text):
     message = parse(nlp, text)
     assert values(message, "risk") == []
