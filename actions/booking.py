@@ -66,7 +66,7 @@ CANCEL_WORDS = re.compile(
 
 def change_asked(turn: "Conversation") -> Optional[str]:
     """'reschedule_booking', 'cancel_booking' or None, from the intent or the words."""
-    if turn.message.intent in ("cancel_booking", "reschedule_booking"):
+    if turn.message.intent in ("cancel_booking", "reschedule_booking") and not _gives_contact(turn):
         return turn.message.intent
     if turn.message.is_payload:
         return None
@@ -75,6 +75,13 @@ def change_asked(turn: "Conversation") -> Optional[str]:
     if CANCEL_WORDS.search(turn.message.text):
         return "cancel_booking"
     return None
+
+
+def _gives_contact(turn: "Conversation") -> bool:
+    """An answer to "how can your worker reach you?" with an address in it: "x@example.com,
+    please dont text or call" says how to reach them and cancels nothing, whatever its intent
+    (only the words can still ask for a change: "07700 900123, can we change the time")."""
+    return turn.stage == CONTACT and bool(contact.parse(turn.message.text).address)
 
 
 # --- how to meet -----------------------------------------------------------------------------

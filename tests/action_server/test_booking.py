@@ -68,6 +68,18 @@ async def test_an_unsafe_channel_is_recorded_for_the_worker(handoff):
     assert said == ["utter_ask_name"] and slots["triage_stage"] == "name"
 
 
+async def test_contact_details_with_dont_call_are_not_a_cancellation(handoff):
+    """However the words are classified, an address in answer to the contact question is kept."""
+    state = {**READY, "triage_stage": "contact", "booking": BOOKING, "handoff_id": "55"}
+    said, _, slots = await converse(tracker("sam@example.com please dont text or call", "cancel_booking", state))
+    assert slots["resident_contact"]["contact"] == "sam@example.com"
+    assert slots["resident_contact"]["safe_contact"]
+    assert said == ["utter_ask_name"] and slots["triage_stage"] == "name"
+    # the words can still ask for a change
+    said, _, _ = await converse(tracker("07700 900123, can we change the time", "reschedule_booking", state))
+    assert "utter_ask_name" not in said
+
+
 async def test_a_time_someone_else_just_took_leads_to_a_fresh_offer(handoff):
     handoff.taken.add(handoff.workers[0]["slots"][0]["start"])
     said, _, slots = await converse(tracker("1", "choose_slot", offered(handoff)))
