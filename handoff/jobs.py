@@ -151,6 +151,7 @@ class JobRunner:
         self.name = name or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
         self.handlers = registered_handlers() if handlers is None else handlers
         self.wakeup = wakeup or asyncio.Event()
+        self._stopping = False
         self._http: aiohttp.ClientSession | None = None
 
     async def close(self) -> None:
@@ -225,18 +226,26 @@ class JobRunner:
             total += ran
         return total
 
+    def stop(self) -> None:
+        """Finish the job in hand and stop (run_forever returns at its next poll)."""
+        self._stopping = True
+        self.wakeup.set()
+
     async def run_forever(self) -> None:
-        """Poll every JOBS_POLL_SECONDS (or when woken) until cancelled."""
+        """Poll every JOBS_POLL_SECONDS (or when woken) until stopped or cancelled."""
         log.info("job runner %s started", self.name)
-        while True:
+        while not self._stopping:
             try:
                 await self.run_until_idle()
             except asyncio.CancelledError:
                 raise
             except Exception:  # noqa: BLE001 - e.g. the database is briefly away: try again next poll
                 log.exception("job runner poll failed")
+            if self._stopping:
+                break
             try:
-                await asyncio.wait_for(self.wakeup.wait(), timeout=self.settings.jobs_poll_seconds)
+                async with asyncio.timeout(self.settings.jobs_poll_seconds):
+                    await self.wakeup.wait()
             except TimeoutError:
                 pass
             self.wakeup.clear()
