@@ -187,3 +187,14 @@ async def test_serve_runs_jobs_in_the_background(aiohttp_client: Any, settings: 
         await asyncio.sleep(0.05)
     assert (await job(db, job_id)).status == "done"
     assert len(list((settings.data_dir / "outbox").glob("*.eml"))) == 1
+
+
+async def test_a_stopped_runner_returns_at_its_next_poll(settings: Any, db: Any) -> None:
+    """Shutdown stops the runner between jobs rather than cancelling one mid-query."""
+    runner = JobRunner(db, dataclasses.replace(settings, jobs_poll_seconds=30), name="stopping")
+    task = asyncio.create_task(runner.run_forever())
+    await asyncio.sleep(0.2)
+    runner.stop()
+    await asyncio.wait({task}, timeout=5)
+    assert task.done() and not task.cancelled() and task.exception() is None
+    await runner.close()
