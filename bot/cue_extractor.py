@@ -81,7 +81,8 @@ class CueEntityExtractor(GraphComponent, EntityExtractorMixin):
         text = message.get(TEXT) or ""
         learned = [e for e in map(self._normalise_learned, message.get(ENTITIES, [])) if e is not None]
         intent_risks = self._intent_risk_entities(message, text)
-        idioms = [(s.start_char, s.end_char) for s in _cue_spans(message) if s.label_ == IDIOM]
+        spans = _cue_spans(message)
+        idioms = [(s.start_char, s.end_char) for s in spans if s.label_ == IDIOM]
         if idioms:
             # "i'm kicking myself i didnt apply", "my mum will kill me if i'm late": a learned
             # reading of danger in the idiom's own sentence rests on the figure of speech. Rule
@@ -91,7 +92,7 @@ class CueEntityExtractor(GraphComponent, EntityExtractorMixin):
                        or not any(_overlap(e, idiom) for idiom in idioms)]
             if len(sentences(text)) <= 1:
                 intent_risks = []
-        entities = _dedupe(self._rule_entities(message) + learned + intent_risks)
+        entities = _dedupe(self._rule_entities(spans, text) + learned + intent_risks)
         message.set(ENTITIES, entities, add_to_output=True)
         risks = [e[ENTITY_ATTRIBUTE_VALUE] for e in entities if e[ENTITY_ATTRIBUTE_TYPE] == RISK]
         if risks:
@@ -100,10 +101,9 @@ class CueEntityExtractor(GraphComponent, EntityExtractorMixin):
             self._demote_unsure_risk_intent(message)
 
     @staticmethod
-    def _rule_entities(message: Message) -> List[Dict[Text, Any]]:
-        spans = _cue_spans(message)
+    def _rule_entities(spans: List[Any], text: Text) -> List[Dict[Text, Any]]:
         vetoed: Set[int] = {i for s in spans if s.label_ in (VETO, IDIOM) for i in range(s.start, s.end)}
-        in_the_past = _sentences_in_the_past(message.get(TEXT) or "", spans)
+        in_the_past = _sentences_in_the_past(text, spans)
         entities = []
         for span in sorted(spans, key=lambda s: s.start_char):
             if span.label_ == RISK and vetoed.intersection(range(span.start, span.end)):
