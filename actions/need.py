@@ -9,7 +9,7 @@ and childcare). We never ask about an area whose needs are all already known.
 from __future__ import annotations
 
 import re
-from typing import Dict, List, Sequence, Tuple
+from typing import Any, Dict, List, Sequence, Tuple
 
 from bot.taxonomy import NEED_LABELS
 
@@ -156,9 +156,44 @@ TROUBLE = re.compile(r"\b(but|except|stopped|cut|cuts|can'?t|cannot|cant|struggl
                      r"debt|arrears|lost|scared|afraid)\b", re.I)
 
 
+# "not good", "isn't ok", "im not managing": words of reassurance, negated, are trouble.
+NEGATED_FINE = re.compile(r"\b(?:not|never|no|isn'?t|aren'?t|wasn'?t|ain'?t|isnt|arent|wasnt|aint)\s+"
+                          r"(?:so |too |very |that |really )?(?:fine|ok|okay|alright|all right|good|"
+                          r"great|managing|coping|well)\b", re.I)
+# "we separated long time ago, is fine": a sentence that ends by saying it is all right now.
+SETTLED = re.compile(r"(?:^|[,;:-]\s*|\b(?:but|and)\s+)(?:(?:it|its|it's|that|thats|that's|all|"
+                     r"everything|we|we're|were|i'm|im|is|are|been)\s+){0,3}(?:fine|ok|okay|alright|"
+                     r"all right|all good|sorted|no problem|not a problem)(?:\s+(?:now|tho|though|"
+                     r"really|thanks|thank you))*\W*$", re.I)
+# ...and says it is over: "years ago", "back in 2019", "fine now" ("drinking more but its ok" is not).
+OVER = re.compile(r"\b(?:ago|used to|years back|long time|back in|in (?:19|20)\d\d|now)\b", re.I)
+SENTENCE_END = re.compile(r"[.!?;\n]+")
+
+
 def reassuring(text: str) -> bool:
     """Whether an answer says the area asked about is fine."""
-    return bool(REASSURING.search(text)) and not TROUBLE.search(text)
+    return bool(REASSURING.search(text)) and not TROUBLE.search(text) and not NEGATED_FINE.search(text)
+
+
+def settled(text: str, entities: Sequence[Dict[str, Any]]) -> List[str]:
+    """Needs named only in sentences that end by saying it is fine now ("their dad is in Poland,
+    we separated long time ago, is fine"), over and with no sign of trouble before that. Only a
+    closing "it's fine" counts: "I'm fine, just lonely since he died" keeps its needs."""
+    bounds = [0] + [m.end() for m in SENTENCE_END.finditer(text)] + [len(text)]
+    fine: Dict[str, bool] = {}
+    for entity in entities:
+        if entity.get("entity") != "need" or entity.get("start") is None:
+            continue
+        start = entity["start"]
+        begin = max(b for b in bounds if b <= start)
+        end = min((b for b in bounds if b > start), default=len(text))
+        sentence = text[begin:end]
+        tail = SETTLED.search(sentence.strip())
+        before = sentence.strip()[:tail.start()] if tail else ""
+        calm = bool(tail) and bool(OVER.search(sentence)) and not NEGATED_FINE.search(sentence) \
+            and not TROUBLE.search(re.sub(r"\bbut\b", "", before))
+        fine[entity["value"]] = fine.get(entity["value"], True) and calm
+    return [n for n, calm in fine.items() if calm]
 
 
 def mentions(text: str, need_id: str) -> bool:

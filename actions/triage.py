@@ -190,7 +190,8 @@ async def explore_next(turn: Conversation) -> None:
 async def on_explore(turn: Conversation) -> None:
     area = turn.slot("asking_area")
     fine = need.AREAS.get(area, ()) if area and need.reassuring(turn.message.text) else ()
-    turn.absorb(not_these=fine)
+    # whatever was asked, a need they say is over and fine now is not one to book for
+    turn.absorb(not_these=(*fine, *need.settled(turn.message.text, turn.message.entities)))
     if turn.message.intent == "nothing_else":
         await playback(turn)  # they have told us what matters; stop asking
     else:

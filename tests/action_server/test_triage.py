@@ -2,6 +2,8 @@
 with correction, what matters most, what they want — each step as the resident sees it."""
 from __future__ import annotations
 
+from typing import Any, Dict, List, Tuple
+
 import pytest
 from rasa_sdk.executor import CollectingDispatcher
 
@@ -245,6 +247,43 @@ async def test_an_area_with_trouble_despite_ok_words_adds_the_need(handoff):
     _, _, slots = await converse(tracker("its ok but they cut my uc last month", "inform", state,
                                          [need("benefits")]))
     assert slots["needs"] == ["housing_move", "benefits"]
+
+
+@pytest.mark.parametrize("answer", ["my mental health is not good", "not ok tbh, my anxiety is bad",
+                                    "im not managing with my nerves", "no good, depression is back"])
+async def test_reassuring_words_said_with_a_not_are_trouble(handoff, answer):
+    state = {**STORY, "triage_stage": "explore", "needs": ["benefits"], "explored_areas": ["health"],
+             "asking_area": "health"}
+    _, _, slots = await converse(tracker(answer, "inform", state, [need("mental_health")]))
+    assert slots["needs"] == ["benefits", "mental_health"]
+
+
+def spans(text: str, *cues: Tuple[str, str]) -> List[Dict[str, Any]]:
+    """Need entities at the offsets of their words, as Rasa sends them."""
+    return [{"entity": "need", "value": value, "start": text.index(words), "end": text.index(words) + len(words)}
+            for words, value in cues]
+
+
+async def test_a_need_they_say_is_over_and_fine_is_not_added_whatever_was_asked(handoff):
+    text = ("I clean offices in the morning only, because nursery is too expensive. "
+            "Their dad is in Poland, we separated long time ago, is fine")
+    state = {**STORY, "triage_stage": "explore", "needs": ["housing_move"], "asking_area": None,
+             "explored_areas": ["money", "benefits", "home", "anything_else"]}
+    _, _, slots = await converse(tracker(text, "inform", state, spans(
+        text, ("nursery", "childcare"), ("separated", "relationship_breakdown"))))
+    assert slots["needs"] == ["housing_move", "childcare"]
+
+
+@pytest.mark.parametrize("text, words, value", [
+    ("Im fine, just lonely since my husband died", "husband died", "relationship_breakdown"),
+    ("drinking a bit more than i should but its ok", "drinking", "substance_use"),
+    ("lost my job years ago but its fine now", "lost my job", "employment"),
+])
+async def test_fine_words_that_do_not_close_a_settled_matter_keep_the_need(handoff, text, words, value):
+    state = {**STORY, "triage_stage": "explore", "needs": ["housing_move"], "asking_area": None,
+             "explored_areas": ["money", "benefits", "home", "anything_else"]}
+    _, _, slots = await converse(tracker(text, "inform", state, spans(text, (words, value))))
+    assert slots["needs"] == ["housing_move", value]
 
 
 async def test_a_debt_is_itself_a_money_need(handoff):
