@@ -172,3 +172,36 @@ def test_an_idiom_does_not_hide_danger_elsewhere_in_the_message(nlp):
                     entities=[learned])
     assert values(message, "risk") == ["suicide_self_harm"]
     assert message.get(INTENT)["name"] == "risk_suicide_self_harm"
+
+
+@pytest.mark.parametrize("text, need", [
+    ("got let go in january, nothing since", "employment"),
+    ("only getting 12 hrs a week, i need more hours", "employment"),
+    ("they laid off half the warehouse", "employment"),
+    ("the free hours dont cover enough days", "childcare"),
+    ("nobody to mind the kids when im on shift", "childcare"),
+    ("i'm so stressed i cant think straight", "mental_health"),
+    ("not sleeping, just lying there worrying", "mental_health"),
+    ("my ex used to hit me, i left him two years ago", "domestic_abuse"),
+    ("he took my wages every week when we were together", "domestic_abuse"),
+    ("been hitting the bottle if im honest", "substance_use"),
+    ("we keep the heating off to save money", "food_fuel"),
+    ("cant afford the electric with prices now", "food_fuel"),
+    ("the toilet broken two months and the agent dont answer", "housing_conditions"),
+    ("we've broken up and i'm on my own with the baby", "relationship_breakdown"),
+    ("since i lost my mum everything has fallen apart", "relationship_breakdown"),
+    ("i'm in debt to my sister and my cousin", "money_management"),
+    ("i dont open the post anymore", "money_management"),
+])
+def test_everyday_words_for_a_need_are_cues(nlp, text, need):
+    assert need in values(parse(nlp, text), "need")
+
+
+@pytest.mark.parametrize("text", [
+    "my son's at nursery three mornings",
+    "im going to see my mum on sunday",
+    "the job pays ok, i just want to move closer to it",
+    "we can afford the rent fine",
+])
+def test_ordinary_sentences_near_those_cues_are_not_needs(nlp, text):
+    assert values(parse(nlp, text), "need") == []
