@@ -1,7 +1,8 @@
 """Evaluate the trained model on data it never saw (make eval).
 
 Prints intent F1 and `need` entity F1 on tests/nlu_holdout/ and tests/nlu_blind/, and risk
-recall and false-alarm rate on the safeguarding test set and three blind sets. Nothing here is
+recall and false-alarm rate on the safeguarding test set and three blind sets, and both on a
+fourth blind set of whole messages. Nothing here is
 used in training (tests/test_evaluation_sets.py checks).
 
     python -m bot.evaluate [MODEL]
@@ -36,6 +37,9 @@ BLIND2 = PROJECT_ROOT / "tests" / "safeguarding" / "blind2.yml"
 # A third, written when the second one's misses had been read and some fixed by rules (session 4):
 # the honest measure of that work. Only its figures are read, never its phrases.
 BLIND3 = PROJECT_ROOT / "tests" / "safeguarding" / "blind3.yml"
+# A fourth, whole messages each labelled with its needs and risks (session 5), written from a brief
+# alone. Figures only are printed: its texts stay unread so that it keeps measuring.
+BLIND4 = PROJECT_ROOT / "tests" / "blind4" / "messages.yml"
 
 
 class Parser:
@@ -108,6 +112,39 @@ async def risk_figures(parser: Parser, path: Path) -> Dict[str, Any]:
     }
 
 
+async def message_figures(parser: Parser, path: Path) -> Dict[str, Any]:
+    """Need precision and recall per need id, risk recall per risk id and the false-alarm rate on
+    messages labelled with no risk; counts only, never texts."""
+    messages = yaml.safe_load(path.read_text())["messages"]
+    parsed = await parser.parse_all(m["text"] for m in messages)
+    needs: Dict[str, List[int]] = {}
+    risks: Dict[str, List[int]] = {}
+    calm = alarms = 0
+    for message, p in zip(messages, parsed):
+        gold_needs, found_needs = set(message.get("needs") or []), needs_of(p)
+        for need in gold_needs | found_needs:
+            counts = needs.setdefault(need, [0, 0, 0])  # true positive, false positive, false negative
+            counts[0 if need in gold_needs & found_needs else 1 if need in found_needs else 2] += 1
+        gold_risks, found_risks = set(message.get("risks") or []), risks_of(p)
+        for risk in gold_risks:
+            risks.setdefault(risk, [0, 0])[0 if risk in found_risks else 1] += 1
+        if not gold_risks:
+            calm, alarms = calm + 1, alarms + bool(found_risks)
+    tp, fp, fn = (sum(c[i] for c in needs.values()) for i in range(3))
+    found = sum(c[0] for c in risks.values())
+    return {
+        "messages": len(messages),
+        "need_entity_f1": round(f1(tp, fp, fn), 3),
+        "need_precision": round(tp / (tp + fp), 3) if tp + fp else 1.0,
+        "need_recall": round(tp / (tp + fn), 3) if tp + fn else 1.0,
+        "need_by_id": {k: f"recall {c[0]}/{c[0] + c[2]}, false {c[1]}" for k, c in sorted(needs.items())},
+        "risk_recall": round(found / sum(sum(c) for c in risks.values()), 3) if risks else 1.0,
+        "risk_recall_by_id": {k: f"{c[0]}/{sum(c)}" for k, c in sorted(risks.items())},
+        "false_alarm_rate": round(alarms / calm, 3) if calm else 0.0,
+        "false_alarms": f"{alarms} of {calm} messages with no risk",
+    }
+
+
 def f1(true_positive: int, false_positive: int, false_negative: int) -> float:
     precision = true_positive / (true_positive + false_positive) if true_positive + false_positive else 1.0
     recall = true_positive / (true_positive + false_negative) if true_positive + false_negative else 1.0
@@ -172,6 +209,8 @@ async def evaluate(model: Path) -> Dict[str, Any]:
                        ("safeguarding_blind_set_3", BLIND3)):
         if path.exists():
             figures[name] = await risk_figures(parser, path)
+    if BLIND4.exists():
+        figures["blind_set_4_messages"] = await message_figures(parser, BLIND4)
     return figures
 
 

@@ -4,10 +4,12 @@ from __future__ import annotations
 from typing import Set
 
 import pytest
+import yaml
 from rasa.shared.nlu.training_data.loading import load_data
 
-from bot.evaluate import (BLIND, BLIND2, BLIND3, HOLDOUT, NLU_BLIND, SAFEGUARDING, normalised, safeguarding_phrases,
-                          training_texts)
+from bot.evaluate import (BLIND, BLIND2, BLIND3, BLIND4, HOLDOUT, NLU_BLIND, SAFEGUARDING, normalised,
+                          safeguarding_phrases, training_texts)
+from bot.taxonomy import NEED_IDS, RISK_IDS
 
 
 def texts_in(folder) -> Set[str]:
@@ -40,3 +42,12 @@ def test_no_safeguarding_test_phrase_is_trained_on(training, path):
     phrases = {normalised(p) for group in risks.values() for p in group} | {normalised(p) for p in near_misses}
     assert len(phrases) > 100
     assert sorted(phrases & training) == []
+
+
+def test_the_fourth_blind_set_is_kept_out_of_training_and_uses_only_known_ids(training):
+    messages = yaml.safe_load(BLIND4.read_text())["messages"]
+    assert len(messages) >= 300
+    assert {n for m in messages for n in m["needs"]} == set(NEED_IDS)
+    assert {r for m in messages for r in m["risks"]} == set(RISK_IDS)
+    shared = [m for m in messages if normalised(m["text"]) in training and len(m["text"].split()) > 6]
+    assert len(shared) == 0  # counted, not listed: its texts stay unread
