@@ -205,3 +205,19 @@ def test_everyday_words_for_a_need_are_cues(nlp, text, need):
 ])
 def test_ordinary_sentences_near_those_cues_are_not_needs(nlp, text):
     assert values(parse(nlp, text), "need") == []
+
+
+@pytest.mark.parametrize("text, need", [
+    ("honestly im worried sick all the time", "mental_health"),
+    ("at my wits end with it all", "mental_health"),
+    ("behind on my bills and the phone contract", "money_management"),
+    ("he controls the money and checks what i spend", "domestic_abuse"),
+])
+def test_more_everyday_words_for_a_need_are_cues(nlp, text, need):
+    assert need in values(parse(nlp, text), "need")
+
+
+@pytest.mark.parametrize("text", ["money runs out because my uc is so low",
+                                  "the landlord shouts at me whenever i ask for a repair"])
+def test_a_cue_word_about_something_else_is_not_that_need(nlp, text):
+    assert not {"mental_health", "domestic_abuse"} & set(values(parse(nlp, text), "need"))
