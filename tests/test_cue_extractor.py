@@ -215,3 +215,17 @@ def test_ordinary_sentences_near_those_cues_are_not_needs(nlp, text):
                                   "the landlord shouts at me whenever i ask for a repair"])
 def test_a_cue_word_about_something_else_is_not_that_need(nlp, text):
     assert not {"mental_health", "domestic_abuse"} & set(values(parse(nlp, text), "need"))
+
+
+@pytest.mark.parametrize("text", ["its odd, the letter says i owe nothing", "that's just odd",
+                                  "took two paracetamol for a headache and went to bed",
+                                  "we had a power cut on the estate last night"])
+def test_ordinary_words_close_to_a_risk_rule_raise_no_risk(nlp, text):
+    assert values(parse(nlp, text), "risk") == []
+
+
+@pytest.mark.parametrize("text, risk", [("took 30 paracetamol", "suicide_self_harm"),
+                                        ("i odd on my meds", "suicide_self_harm"),
+                                        ("the electric has been cut off and we have no money", "no_food_or_heating")])
+def test_the_narrowed_rules_still_catch_danger(nlp, text, risk):
+    assert risk in values(parse(nlp, text), "risk")
