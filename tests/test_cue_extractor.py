@@ -229,3 +229,20 @@ def test_ordinary_words_close_to_a_risk_rule_raise_no_risk(nlp, text):
                                         ("the electric has been cut off and we have no money", "no_food_or_heating")])
 def test_the_narrowed_rules_still_catch_danger(nlp, text, risk):
     assert risk in values(parse(nlp, text), "risk")
+
+
+@pytest.mark.parametrize("text, need", [
+    ("nursery for the little one is like £300 a week so whats the point", "childcare"),
+    ("i cant afford to pay the childminder anymore", "childcare"),
+    ("flat is freezing cos the windows dont shut properly", "housing_conditions"),
+    ("the landlord change the lock when i was at work", "housing_conditions"),
+    ("the deposit for a new room is difficult", "housing_move"),
+])
+def test_needs_said_around_the_cue_word_are_found(nlp, text, need):
+    assert need in values(parse(nlp, text), "need")
+
+
+@pytest.mark.parametrize("text", ["my son loves his nursery, the staff are lovely", "nursery is fine, its the cost of food",
+                                  "shut the windows its cold"])
+def test_the_cue_words_alone_are_not_those_needs(nlp, text):
+    assert not {"childcare", "housing_conditions"} & set(values(parse(nlp, text), "need"))
