@@ -246,3 +246,14 @@ def test_needs_said_around_the_cue_word_are_found(nlp, text, need):
                                   "shut the windows its cold"])
 def test_the_cue_words_alone_are_not_those_needs(nlp, text):
     assert not {"childcare", "housing_conditions"} & set(values(parse(nlp, text), "need"))
+
+
+@pytest.mark.parametrize("text", ["my son left his coat at school", "my daughter left her bag on the bus"])
+def test_a_child_forgetting_their_things_overrules_a_learned_risk(nlp, text):
+    learned = {"name": "risk_child_at_risk", "confidence": 0.93}
+    assert values(parse(nlp, text, intent=learned), "risk") == []
+
+
+def test_a_forgotten_coat_does_not_hide_a_child_left_alone(nlp):
+    message = parse(nlp, "my son left his coat at school. the kids are home alone tonight")
+    assert "child_at_risk" in values(message, "risk")
