@@ -20,6 +20,7 @@ class Message:
     needs: List[str]
     risks: List[str]
     entities: List[Dict[str, Any]]
+    confidence: float = 1.0
 
     @classmethod
     def latest(cls, tracker: Tracker) -> "Message":
@@ -36,6 +37,7 @@ class Message:
             needs=_ids(entities, "need", NEED_IDS),
             risks=risks,
             entities=entities,
+            confidence=float((latest.get("intent") or {}).get("confidence") or 0.0),
         )
 
     @property

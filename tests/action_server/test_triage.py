@@ -233,6 +233,16 @@ async def test_a_correction_naming_a_need_in_plain_words_removes_it(handoff):
     assert slots["needs"] == ["benefits", "employment"]
 
 
+@pytest.mark.parametrize("confidence, next_step", [(0.37, "utter_explore_"), (0.95, "utter_playback")])
+async def test_only_a_sure_thats_all_ends_the_questions(handoff, confidence, next_step):
+    state = {**STORY, "triage_stage": "explore", "needs": ["employment"], "explored_areas": ["benefits", "money"],
+             "asking_area": "money"}
+    message = tracker("i dont really handle it, he does all that", "nothing_else", state)
+    message.latest_message["intent"]["confidence"] = confidence
+    said, _, _ = await converse(message)
+    assert said[0].startswith(next_step)
+
+
 async def test_an_area_said_to_be_fine_adds_no_need(handoff):
     state = {**STORY, "triage_stage": "explore", "needs": ["housing_move"], "explored_areas": ["benefits"],
              "asking_area": "benefits"}
