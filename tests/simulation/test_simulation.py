@@ -29,8 +29,9 @@ SUBSET = (
     "r11_lee",      # gas and electric; hidden: employment, childcare
     "r20_dritan",   # universal credit stopped; hidden: housing_conditions
 )
-# 0.75 in session 3 (16/21); 18/21 = 0.86 measured after the area-answer training data
-RECALL_FLOOR = 0.8
+# 0.75 in session 3 (16/21); 18/21 = 0.86 in session 4; 21/21 in session 5 (everyday need data and
+# cues), so a floor of 0.85 still allows for a retrained model finding one or two fewer
+RECALL_FLOOR = 0.85
 PRECISION_FLOOR = 0.8
 # 14 until the playback also asked which need matters most (one tap for both); 12 measured, the
 # issue's target
@@ -53,9 +54,6 @@ def test_every_resident_reaches_a_confirmed_booking(results: List[Result]):
         r.format_transcript() for r in results if r.resident.id in not_booked)
 
 
-@pytest.mark.xfail(strict=True, reason="known false alarm: the sentence classifier takes the short "
-                   "clause 'I want to stop' (about gambling) for danger; issue 4 stays open until this "
-                   "passes")
 def test_no_risk_response_to_a_resident_without_risk(results: List[Result]):
     alarms = {r.resident.id: r.false_alarms for r in results if r.false_alarms}
     assert not alarms
