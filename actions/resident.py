@@ -37,7 +37,7 @@ class Message:
             needs=_ids(entities, "need", NEED_IDS),
             risks=risks,
             entities=entities,
-            confidence=float((latest.get("intent") or {}).get("confidence") or 0.0),
+            confidence=_confidence(latest.get("intent") or {}),
         )
 
     @property
@@ -66,6 +66,12 @@ class Message:
             if entity.get("entity") == name:
                 return str(entity.get("value"))
         return None
+
+
+def _confidence(intent: Dict[str, Any]) -> float:
+    """How sure the classifier was; an intent given without one (a button's payload) is sure."""
+    value = intent.get("confidence")
+    return 1.0 if value is None else float(value)
 
 
 def _ids(entities: List[Dict[str, Any]], kind: str, valid: tuple) -> List[str]:

@@ -1,9 +1,9 @@
 """Evaluate the trained model on data it never saw (make eval).
 
-Prints intent F1 and `need` entity F1 on tests/nlu_holdout/ and tests/nlu_blind/, and risk
-recall and false-alarm rate on the safeguarding test set and three blind sets, and both on a
-fourth blind set of whole messages. Nothing here is
-used in training (tests/test_evaluation_sets.py checks).
+Prints intent F1 and `need` entity F1 on tests/nlu_holdout/ and tests/nlu_blind/, risk recall
+and false-alarm rate on the safeguarding test set and three blind sets, and both on a fourth
+blind set of whole messages. Nothing here is used in training (tests/test_evaluation_sets.py
+checks).
 
     python -m bot.evaluate [MODEL]
 """
