@@ -257,3 +257,19 @@ def test_a_child_forgetting_their_things_overrules_a_learned_risk(nlp, text):
 def test_a_forgotten_coat_does_not_hide_a_child_left_alone(nlp):
     message = parse(nlp, "my son left his coat at school. the kids are home alone tonight")
     assert "child_at_risk" in values(message, "risk")
+
+
+@pytest.mark.parametrize("text, need", [
+    ("im exhausted and at breaking point with it all", "mental_health"),
+    ("honestly i feel drained and not myself", "mental_health"),
+    ("it all goes into his account and i have to ask him for money for food", "domestic_abuse"),
+    ("i owe my sister 400 and a loan from the bank", "money_management"),
+])
+def test_worry_control_and_borrowing_in_plain_words_are_cues(nlp, text, need):
+    assert need in values(parse(nlp, text), "need")
+
+
+def test_words_for_tiredness_about_other_things_are_not_the_residents_mood(nlp):
+    for text in ("the baby was crying all night with her teeth", "the carpet is worn out",
+                 "we have exhausted every option with the council"):
+        assert "mental_health" not in values(parse(nlp, text), "need")
