@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from typing import Any, Dict, List, Sequence, Tuple
 
+from bot.sentences import sentence_bounds
 from bot.taxonomy import NEED_LABELS
 
 # area -> needs it can reveal. The response asking about it is utter_explore_<area>.
@@ -167,7 +168,6 @@ SETTLED = re.compile(r"(?:^|[,;:-]\s*|\b(?:but|and)\s+)(?:(?:it|its|it's|that|th
                      r"really|thanks|thank you))*\W*$", re.I)
 # ...and says it is over: "years ago", "back in 2019", "fine now" ("drinking more but its ok" is not).
 OVER = re.compile(r"\b(?:ago|used to|years back|long time|back in|in (?:19|20)\d\d|now)\b", re.I)
-SENTENCE_END = re.compile(r"[.!?;\n]+")
 
 
 def reassuring(text: str) -> bool:
@@ -179,19 +179,15 @@ def settled(text: str, entities: Sequence[Dict[str, Any]]) -> List[str]:
     """Needs named only in sentences that end by saying it is fine now ("their dad is in Poland,
     we separated long time ago, is fine"), over and with no sign of trouble before that. Only a
     closing "it's fine" counts: "I'm fine, just lonely since he died" keeps its needs."""
-    bounds = [0] + [m.end() for m in SENTENCE_END.finditer(text)] + [len(text)]
     fine: Dict[str, bool] = {}
     for entity in entities:
         if entity.get("entity") != "need" or entity.get("start") is None:
             continue
-        start = entity["start"]
-        begin = max(b for b in bounds if b <= start)
-        end = min((b for b in bounds if b > start), default=len(text))
-        sentence = text[begin:end]
-        tail = SETTLED.search(sentence.strip())
-        before = sentence.strip()[:tail.start()] if tail else ""
+        begin, end = next(b for b in sentence_bounds(text) if b[0] <= entity["start"] <= b[1])
+        sentence = text[begin:end].strip()
+        tail = SETTLED.search(sentence)
         calm = bool(tail) and bool(OVER.search(sentence)) and not NEGATED_FINE.search(sentence) \
-            and not TROUBLE.search(re.sub(r"\bbut\b", "", before))
+            and not TROUBLE.search(re.sub(r"\bbut\b", "", sentence[:tail.start()]))
         fine[entity["value"]] = fine.get(entity["value"], True) and calm
     return [n for n, calm in fine.items() if calm]
 

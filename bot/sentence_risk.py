@@ -37,12 +37,12 @@ from rasa.shared.nlu.constants import (
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
+from bot.sentences import sentence_bounds
 from bot.taxonomy import risk_of_intent
 
 NOT_A_RISK = "none"
 MODEL_FILE = "sentence_risk.joblib"
-# sentences end at . ! ? ; or a new line; clauses also at commas and "but", "also", "and then"
-SENTENCE_END = re.compile(r"[.!?;\n]+")
+# clauses end where sentences do (bot/sentences.py), and also at commas and "but", "also", "and then"
 CLAUSE_BREAK = re.compile(r",|\b(?:but|also|and then|plus)\b", re.I)
 MIN_WORDS = 3
 
@@ -50,13 +50,6 @@ MIN_WORDS = 3
 def sentences(text: str) -> List[Tuple[int, int]]:
     """(start, end) of each sentence long enough to say something ("ok so..." is not one)."""
     return [(start, end) for start, end in sentence_bounds(text) if len(text[start:end].split()) >= MIN_WORDS]
-
-
-def sentence_bounds(text: str) -> List[Tuple[int, int]]:
-    """Every stretch between sentence ends ("..." is one end: the next starts after it)."""
-    starts = [0] + [m.end() for m in SENTENCE_END.finditer(text)]
-    ends = [m.start() for m in SENTENCE_END.finditer(text)] + [len(text)]
-    return list(zip(starts, ends))
 
 
 def parts(text: str) -> List[Tuple[int, int]]:
