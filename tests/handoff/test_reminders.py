@@ -9,8 +9,9 @@ from urllib.parse import unquote
 import pytest
 from sqlalchemy import select
 
+from handoff import reminders
 from handoff.jobs import JobRunner, enqueue
-from handoff.models import Job, utcnow
+from handoff.models import Booking, Job, utcnow
 
 from handoff_helpers import AUTH, FakeRasa, book, slots_of
 
@@ -80,11 +81,17 @@ async def test_no_token_parameter_without_rasa_api_token(
 async def test_reminders_already_past_are_skipped_and_none_without_a_conversation(
     client: Any, workers: dict[str, int], db: Any
 ) -> None:
-    soon = [s for s in await slots_of(client, workers["amina"], "food_fuel", count=20)
-            if dt.datetime.fromisoformat(s["start"]) < utcnow() + dt.timedelta(hours=24)]
-    if soon:  # only when the demo hours offer a slot within a day of now
-        await book(client, workers["amina"], soon[0]["start"], conversation_id="conv-soon")
-        assert "day_before" not in pending(await reminder_jobs(db))
+    # A booking made less than a day ahead: only the two-hour reminder is still to come. The
+    # clock is passed in, so this holds whatever day and hour the tests run.
+    first = await later_slot(client, workers["amina"])
+    start = dt.datetime.fromisoformat(first["start"])
+    booking_id = (await (await book(client, workers["amina"], first["start"], conversation_id="conv-soon")).json())["id"]
+    async with db() as session, session.begin():
+        await reminders.schedule(session, await session.get(Booking, booking_id), now=start - dt.timedelta(hours=23))
+    assert set(pending(await reminder_jobs(db))) == {"two_hours"}
+    async with db() as session, session.begin():
+        await reminders.schedule(session, await session.get(Booking, booking_id), now=start - dt.timedelta(hours=1))
+    assert pending(await reminder_jobs(db)) == {}
     slot = await later_slot(client, workers["amina"], skip=1)
     response = await client.post(
         "/api/v1/bookings",
