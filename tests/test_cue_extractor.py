@@ -273,3 +273,41 @@ def test_words_for_tiredness_about_other_things_are_not_the_residents_mood(nlp):
     for text in ("the baby was crying all night with her teeth", "the carpet is worn out",
                  "we have exhausted every option with the council"):
         assert "mental_health" not in values(parse(nlp, text), "need")
+
+
+@pytest.mark.parametrize("text, need", [
+    ("my benefits got sanctioned and im sat here in tears most nights", "mental_health"),
+    ("since she left i feel so alone", "mental_health"),
+    ("the worry is making me ill", "mental_health"),
+    ("it's all getting on top of me", "mental_health"),
+    ("i havent been myself since the funeral", "mental_health"),
+    ("my mood has been up and down for months", "mental_health"),
+    ("the loans keep me up at night", "mental_health"),
+    ("the bills have piled up since christmas", "money_management"),
+    ("i'm behind on the water bill and the phone", "money_management"),
+    ("my hours got cut in the summer", "employment"),
+    ("the cleaning work dried up after covid", "employment"),
+    ("i had to give up work when my mum got ill", "employment"),
+])
+def test_a_need_said_in_passing_beside_another_story_is_a_cue(nlp, text, need):
+    assert need in values(parse(nlp, text), "need")
+
+
+@pytest.mark.parametrize("text", ["i'm hopeless at budgets", "i'm behind on the rent", "the shop cut its hours",
+                                  "the rent is too much for me"])
+def test_words_near_those_cues_about_something_else_are_not_those_needs(nlp, text):
+    assert not {"mental_health", "money_management", "employment"} & set(values(parse(nlp, text), "need"))
+
+
+@pytest.mark.parametrize("text", ["i'm at the end of my tether with the council",
+                                  "at my wits end with this landlord"])
+def test_exasperation_is_not_read_as_despair(nlp, text):
+    learned = {"name": "risk_suicide_self_harm", "confidence": 0.99}
+    message = parse(nlp, text, intent=learned)
+    assert values(message, "risk") == []
+    assert "mental_health" in values(message, "need")
+
+
+def test_exasperation_does_not_hide_despair_in_the_same_message(nlp):
+    message = parse(nlp, "i'm at the end of my tether and i want to end it all")
+    assert "suicide_self_harm" in values(message, "risk")
