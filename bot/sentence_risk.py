@@ -45,11 +45,23 @@ MODEL_FILE = "sentence_risk.joblib"
 # clauses end where sentences do (bot/sentences.py), and also at commas and "but", "also", "and then"
 CLAUSE_BREAK = re.compile(r",|\b(?:but|also|and then|plus)\b", re.I)
 MIN_WORDS = 3
+# A part made only of these words is a list of who is there ("its me, him and the kids"), not
+# something happening to anyone; its n-grams still look like "he hurts him and the kids".
+WHO_IS_THERE = frozenset("""
+    i me my im i'm it its it's he him his she her they them their we us our you your and & the a an
+    just only plus with both all of one ones two three four 2 3 4 little kids kid children child
+    baby babies son sons daughter daughters partner husband hubby wife mum mom dad boyfriend bf
+    girlfriend gf ex family brother sister nan grandad grandma dog cat
+""".split())
 
 
 def sentences(text: str) -> List[Tuple[int, int]]:
     """(start, end) of each sentence long enough to say something ("ok so..." is not one)."""
     return [(start, end) for start, end in sentence_bounds(text) if len(text[start:end].split()) >= MIN_WORDS]
+
+
+def words(text: str) -> List[str]:
+    return re.findall(r"[\w'&]+", text.lower())
 
 
 def parts(text: str) -> List[Tuple[int, int]]:
@@ -63,7 +75,8 @@ def parts(text: str) -> List[Tuple[int, int]]:
             clause_start = m.end()
         if clause_start != start:
             pieces.append((clause_start, end))
-        found += [p for p in pieces if len(text[p[0]:p[1]].split()) >= MIN_WORDS]
+        found += [p for p in pieces if len(words(text[p[0]:p[1]])) >= MIN_WORDS
+                  and not set(words(text[p[0]:p[1]])) <= WHO_IS_THERE]
     return list(dict.fromkeys(found))
 
 

@@ -20,6 +20,14 @@ def test_a_message_is_scored_by_sentence_and_clause_and_tiny_bits_are_left_out()
                       "My partner hits me", "and I'm scared to go home"]
 
 
+def test_a_list_of_who_lives_there_is_not_scored():
+    text = "its me, him and the kids. he takes my bank card and gets angry"
+    pieces = [text[s:e].strip() for s, e in parts(text)]
+    assert pieces == ["he takes my bank card and gets angry"]
+    text = "me, him and the kids, he hits them"
+    assert [text[s:e].strip() for s, e in parts(text)] == [text, "he hits them"]
+
+
 @pytest.fixture(scope="module")
 def classifier(tmp_path_factory) -> SentenceRiskClassifier:
     """Trained on data/nlu, stored, and loaded back as a served model would be."""
