@@ -10,6 +10,7 @@ same turn, from domain responses, even if the action server is down.
 """
 from __future__ import annotations
 
+import re
 from typing import Any, Dict, Iterable, List, Optional, Set, Text
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
@@ -93,6 +94,7 @@ class CueEntityExtractor(GraphComponent, EntityExtractorMixin):
             if len(sentences(text)) <= 1:
                 intent_risks = []
         entities = _dedupe(self._rule_entities(spans, text) + learned + intent_risks)
+        entities = _dedupe(entities + _needs_behind_risks(entities, text))
         message.set(ENTITIES, entities, add_to_output=True)
         risks = [e[ENTITY_ATTRIBUTE_VALUE] for e in entities if e[ENTITY_ATTRIBUTE_TYPE] == RISK]
         if risks:
@@ -185,6 +187,29 @@ class CueEntityExtractor(GraphComponent, EntityExtractorMixin):
 
 
 _VALID = {(NEED, n) for n in NEED_IDS} | {(RISK, r) for r in RISK_IDS}
+
+# A danger also names the need behind it, so the worker's summary lists that need even when the
+# words were all danger ("i've got the pills ready"): thoughts of suicide are a mental health
+# need, no food or heating today is food_fuel, and danger from a partner, an ex or family (or an
+# unnamed "he"/"she", which in these messages almost always is one) is domestic abuse. A threat
+# from a neighbour, a gang or "them" is not, and a child at risk, a night without a bed or an
+# eviction this week each have more than one need behind them, so they add none.
+_NEED_OF_RISK = {"suicide_self_harm": "mental_health", "no_food_or_heating": "food_fuel"}
+_HOUSEHOLD = re.compile(
+    r"\b(?:partner|husband|hubby|wife|ex|boyfriend|bf|girlfriend|gf|fianc[eé]e?|dad|father|stepdad|"
+    r"step-dad|mum|mother|mom|brother|sister|son|daughter|uncle|in-laws?|family|he|him|she|her)\b", re.I)
+
+
+def _needs_behind_risks(entities: List[Dict[Text, Any]], text: Text) -> List[Dict[Text, Any]]:
+    needs = []
+    for risk in (e for e in entities if e[ENTITY_ATTRIBUTE_TYPE] == RISK):
+        need = _NEED_OF_RISK.get(risk[ENTITY_ATTRIBUTE_VALUE])
+        if risk[ENTITY_ATTRIBUTE_VALUE] == "harm_from_others" and _HOUSEHOLD.search(text):
+            need = "domestic_abuse"
+        if need:
+            needs.append({**risk, ENTITY_ATTRIBUTE_TYPE: NEED, ENTITY_ATTRIBUTE_VALUE: need,
+                          EXTRACTOR: "CueEntityExtractor"})
+    return needs
 
 
 def _cue_spans(message: Message) -> List[Any]:

@@ -311,3 +311,27 @@ def test_exasperation_is_not_read_as_despair(nlp, text):
 def test_exasperation_does_not_hide_despair_in_the_same_message(nlp):
     message = parse(nlp, "i'm at the end of my tether and i want to end it all")
     assert "suicide_self_harm" in values(message, "risk")
+
+
+@pytest.mark.parametrize("text, risk, need", [
+    ("i've got the pills lined up on the table", "suicide_self_harm", "mental_health"),
+    ("nothing in the cupboards and the meter ran out this morning", "no_food_or_heating", "food_fuel"),
+    ("my ex said he'll come round tonight and hurt me", "harm_from_others", "domestic_abuse"),
+])
+def test_a_danger_also_names_the_need_behind_it(nlp, text, risk, need):
+    message = parse(nlp, text, intent={"name": f"risk_{risk}", "confidence": 0.95})
+    assert risk in values(message, "risk")
+    assert need in values(message, "need")
+
+
+def test_a_threat_from_outside_the_home_is_not_domestic_abuse(nlp):
+    message = parse(nlp, "a gang on the estate threatened to stab me", intent={"name": "risk_harm_from_others",
+                                                                           "confidence": 0.95})
+    assert values(message, "risk") == ["harm_from_others"]
+    assert "domestic_abuse" not in values(message, "need")
+
+
+def test_no_need_is_added_when_the_danger_is_not_acted_on(nlp):
+    message = parse(nlp, "i'm kicking myself i didnt apply sooner",
+                    intent={"name": "risk_suicide_self_harm", "confidence": 0.95})
+    assert values(message, "risk") == [] and "mental_health" not in values(message, "need")
