@@ -192,12 +192,14 @@ _VALID = {(NEED, n) for n in NEED_IDS} | {(RISK, r) for r in RISK_IDS}
 # words were all danger ("i've got the pills ready"): thoughts of suicide are a mental health
 # need, no food or heating today is food_fuel, and danger from a partner, an ex or family (or an
 # unnamed "he"/"she", which in these messages almost always is one) is domestic abuse. A threat
-# from a neighbour, a gang or "them" is not, and a child at risk, a night without a bed or an
-# eviction this week each have more than one need behind them, so they add none.
+# from a neighbour, a gang or "them" is not ("they'll stab him": "him" is who is threatened), and
+# a child at risk, a night without a bed or an eviction this week each have more than one need
+# behind them, so they add none. Accepted: an unnamed "he" who is the one threatened ("...if he
+# goes back to school") still reads as abuse at home; missing "he said he'll kill me" costs more.
 _NEED_OF_RISK = {"suicide_self_harm": "mental_health", "no_food_or_heating": "food_fuel"}
 _HOUSEHOLD = re.compile(
     r"\b(?:partner|husband|hubby|wife|ex|boyfriend|bf|girlfriend|gf|fianc[eé]e?|dad|father|stepdad|"
-    r"step-dad|mum|mother|mom|brother|sister|son|daughter|uncle|in-laws?|family|he|him|she|her)\b", re.I)
+    r"step-dad|mum|mother|mom|brother|sister|son|daughter|uncle|in-laws?|family|he|she)\b", re.I)
 
 
 def _needs_behind_risks(entities: List[Dict[Text, Any]], text: Text) -> List[Dict[Text, Any]]:
