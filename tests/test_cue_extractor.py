@@ -68,6 +68,9 @@ def test_the_most_urgent_of_several_risks_leads(nlp):
     ("the hostel kicked me out this morning", "homeless_tonight"),
     ("the sheriffs are coming in 48 hours", "eviction_imminent"),
     ("she says her mum's boyfriend touches her", "child_at_risk"),
+    ("my stepdad keeps coming into my room", "child_at_risk"),
+    ("my son's dad burnt him with a cigarette", "child_at_risk"),
+    ("he burnt me with a cigarette when i said no", "harm_from_others"),
     # history brought back to now
     ("i used to self harm as a teenager and ive started again", "suicide_self_harm"),
     ("slept rough years ago and im sleeping rough again tonight", "homeless_tonight"),
@@ -93,7 +96,9 @@ def test_clear_danger_is_a_rule_cue_whatever_the_classifier_said(nlp, text, risk
                                   "i used to sleep rough years ago",
                                   "we had no electric for a bit in 2021",
                                   "had the gas cut off years back, never again",
-                                  "i won't be here for long, my bus is due"])
+                                  "i won't be here for long, my bus is due",
+                                  "my toddler comes into my room at night after a bad dream",
+                                  "i burnt my hand on the iron"])
 def test_near_misses_raise_no_risk(nlp, text):
     message = parse(nlp, text)
     assert values(message, "risk") == []
