@@ -51,3 +51,24 @@ def test_the_fourth_blind_set_is_kept_out_of_training_and_uses_only_known_ids(tr
     assert {r for m in messages for r in m["risks"]} == set(RISK_IDS)
     shared = [m for m in messages if normalised(m["text"]) in training and len(m["text"].split()) > 6]
     assert len(shared) == 0  # counted, not listed: its texts stay unread
+
+
+class FakeParser:
+    """Answers as a model would: a need entity for every text that mentions debt."""
+
+    async def parse_all(self, texts):
+        return [{"intent": {"name": "inform"}, "intent_ranking": [{"name": "inform", "confidence": 1.0}],
+                 "entities": [{"entity": "need", "value": "money_management"}] if "debt" in t else []}
+                for t in texts]
+
+
+async def test_need_f1_is_also_given_without_the_risk_examples(tmp_path):
+    from bot.evaluate import nlu_figures
+
+    (tmp_path / "set.yml").write_text(
+        'version: "3.1"\nnlu:\n- intent: inform\n  examples: |\n'
+        '    - i am in [debt]{"entity": "need", "role": "money_management"}\n'
+        '- intent: risk_suicide_self_harm\n  examples: |\n    - the debt makes me want to die\n')
+    figures = await nlu_figures(FakeParser(), tmp_path, seen=set())
+    assert figures["need_entity_f1"] == round(2 / 3, 3)  # one true, one false positive on the risk example
+    assert figures["need_entity_f1_without_risk_examples"] == 1.0
