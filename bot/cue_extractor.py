@@ -93,8 +93,8 @@ class CueEntityExtractor(GraphComponent, EntityExtractorMixin):
                        or not any(_overlap(e, idiom) for idiom in idioms)]
             if len(sentences(text)) <= 1:
                 intent_risks = []
-        entities = _dedupe(self._rule_entities(spans, text) + learned + intent_risks)
-        entities = _dedupe(entities + _needs_behind_risks(entities, text))
+        found = self._rule_entities(spans, text) + learned + intent_risks
+        entities = _dedupe(found + _needs_behind_risks(found, text))
         message.set(ENTITIES, entities, add_to_output=True)
         risks = [e[ENTITY_ATTRIBUTE_VALUE] for e in entities if e[ENTITY_ATTRIBUTE_TYPE] == RISK]
         if risks:

@@ -75,8 +75,10 @@ def parts(text: str) -> List[Tuple[int, int]]:
             clause_start = m.end()
         if clause_start != start:
             pieces.append((clause_start, end))
-        found += [p for p in pieces if len(words(text[p[0]:p[1]])) >= MIN_WORDS
-                  and not set(words(text[p[0]:p[1]])) <= WHO_IS_THERE]
+        for piece in pieces:
+            said = words(text[piece[0]:piece[1]])
+            if len(said) >= MIN_WORDS and not set(said) <= WHO_IS_THERE:
+                found.append(piece)
     return list(dict.fromkeys(found))
 
 

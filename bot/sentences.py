@@ -11,6 +11,5 @@ SENTENCE_END = re.compile(r"[.!?;\n]+")
 
 def sentence_bounds(text: str) -> List[Tuple[int, int]]:
     """(start, end) of every stretch between sentence ends; the next starts after the end marks."""
-    starts = [0] + [m.end() for m in SENTENCE_END.finditer(text)]
-    ends = [m.start() for m in SENTENCE_END.finditer(text)] + [len(text)]
-    return list(zip(starts, ends))
+    marks = list(SENTENCE_END.finditer(text))
+    return list(zip([0] + [m.end() for m in marks], [m.start() for m in marks] + [len(text)]))

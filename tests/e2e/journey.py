@@ -20,9 +20,13 @@ def texts(replies: List[Dict[str, Any]]) -> str:
     return " ".join(r.get("text", "") for r in replies)
 
 
+def handoff_api(stack: Stack) -> aiohttp.ClientSession:
+    """A session that calls the handoff service's API as Rasa's actions do."""
+    return aiohttp.ClientSession(headers={"Authorization": f"Bearer {stack.env['HANDOFF_API_TOKEN']}"})
+
+
 async def handoffs(stack: Stack, sender: str) -> List[Dict[str, Any]]:
-    headers = {"Authorization": f"Bearer {stack.env['HANDOFF_API_TOKEN']}"}
-    async with aiohttp.ClientSession(headers=headers) as http:
+    async with handoff_api(stack) as http:
         async with http.get(stack.url("handoff") + "/api/v1/handoffs",
                             params={"conversation_id": sender}) as response:
             assert response.status == 200

@@ -13,7 +13,7 @@ import aiohttp
 import sqlalchemy as sa
 
 from bot.stack import Stack
-from tests.e2e.journey import button, handoffs, reach_the_times, say, texts
+from tests.e2e.journey import button, handoff_api, handoffs, reach_the_times, say, texts
 
 
 async def book(stack: Stack, sender: str) -> str:
@@ -50,8 +50,7 @@ async def move_a_week_later(stack: Stack, sender: str) -> int:
     booking_id, start = handoff["booking_id"], dt.datetime.fromisoformat(handoff["appointment"]["start"])
     london = ZoneInfo("Europe/London")
     later = (start.astimezone(london) + dt.timedelta(days=7)).astimezone(dt.timezone.utc)
-    headers = {"Authorization": f"Bearer {stack.env['HANDOFF_API_TOKEN']}"}
-    async with aiohttp.ClientSession(headers=headers) as http:
+    async with handoff_api(stack) as http:
         async with http.post(f"{stack.url('handoff')}/api/v1/bookings/{booking_id}/move",
                              json={"start": later.isoformat()}) as response:
             assert response.status == 200, await response.text()
