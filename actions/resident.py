@@ -7,7 +7,7 @@ from typing import Any, Dict, List, Optional
 
 from rasa_sdk import Tracker
 
-from bot.taxonomy import NEED_IDS, RISK_IDS, presenting_issue_of_intent, risk_of_intent
+from bot.taxonomy import NEED_IDS, PRESENTING_ISSUES, RISK_IDS, risk_of_intent
 
 QUOTE_CHARS = 280  # a short quote is enough for the worker; least data kept
 CONTENT_INTENTS = {"inform", "nlu_fallback"}
@@ -42,7 +42,10 @@ class Message:
 
     @property
     def presenting_issue(self) -> Optional[str]:
-        return presenting_issue_of_intent(self.intent)
+        """The issue this message opens with, if it names one (an entity: see
+        bot/cues/presenting_issues.yml)."""
+        issues = _ids(self.entities, "presenting_issue", PRESENTING_ISSUES)
+        return issues[0] if issues else None
 
     @property
     def is_payload(self) -> bool:

@@ -1,8 +1,10 @@
-"""Rasa NLU component: need and risk cues as entities with ids, and risk carried into the intent.
+"""Rasa NLU component: need, risk and presenting-issue cues as entities with ids, and risk
+carried into the intent.
 
 It reads the cue spans that the spaCy pipeline's SpanRuler found (see bot/pipeline.py) and
 DIET's `need` entities (whose role is the need id), and leaves on the message exactly one
-`need` entity per need id and one `risk` entity per risk id, each valued with the id.
+`need` entity per need id, one `risk` entity per risk id and at most one `presenting_issue`
+entity (the most specific the message names), each valued with the id.
 
 Safety does not wait on a classifier's confidence: when any risk cue is present, the message's
 intent becomes the intent of the most urgent risk, so the risk rules in data/rules fire in this
@@ -38,10 +40,11 @@ from rasa.shared.nlu.training_data.message import Message
 
 from bot.pipeline import IDIOM, NOW, PAST, SPANS_KEY, VETO
 from bot.sentence_risk import sentence_bounds, sentences
-from bot.taxonomy import NEED_IDS, RISK_IDS, risk_intent, risk_of_intent
+from bot.taxonomy import NEED_IDS, PRESENTING_ISSUES, RISK_IDS, risk_intent, risk_of_intent
 
 NEED = "need"
 RISK = "risk"
+PRESENTING = "presenting_issue"
 
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR], is_trainable=False)
@@ -186,7 +189,8 @@ class CueEntityExtractor(GraphComponent, EntityExtractorMixin):
         message.set(INTENT_RANKING_KEY, [chosen] + ranking, add_to_output=True)
 
 
-_VALID = {(NEED, n) for n in NEED_IDS} | {(RISK, r) for r in RISK_IDS}
+_VALID = ({(NEED, n) for n in NEED_IDS} | {(RISK, r) for r in RISK_IDS}
+          | {(PRESENTING, p) for p in PRESENTING_ISSUES if p != "other"})
 
 # A danger also names the need behind it, so the worker's summary lists that need even when the
 # words were all danger ("i've got the pills ready"): thoughts of suicide are a mental health
@@ -237,12 +241,18 @@ def _overlap(entity: Dict[Text, Any], span: tuple) -> bool:
 
 
 def _dedupe(entities: Iterable[Dict[Text, Any]]) -> List[Dict[Text, Any]]:
-    """One entity per (type, id); the first found (a rule cue) wins."""
+    """One entity per (type, id), the first found (a rule cue) winning; one presenting issue,
+    the most specific."""
+    entities = list(entities)
+    issues = [e for e in entities if e[ENTITY_ATTRIBUTE_TYPE] == PRESENTING]
+    issue = min(issues, key=lambda e: PRESENTING_ISSUES.index(e[ENTITY_ATTRIBUTE_VALUE]), default=None)
     seen: Set[tuple] = set()
     kept = []
     for entity in entities:
         key = (entity[ENTITY_ATTRIBUTE_TYPE], entity[ENTITY_ATTRIBUTE_VALUE])
         if entity[ENTITY_ATTRIBUTE_TYPE] in (NEED, RISK) and key in seen:
+            continue
+        if entity[ENTITY_ATTRIBUTE_TYPE] == PRESENTING and entity is not issue:
             continue
         seen.add(key)
         kept.append(entity)

@@ -87,6 +87,23 @@ def holdout_examples(folder: Path = HOLDOUT) -> List[Tuple[str, str, Set[str]]]:
             for m in data.intent_examples]
 
 
+def presenting_examples(folder: Path) -> Dict[str, str]:
+    """text -> presenting issue id, for the examples labelled with one (the `metadata` of their
+    `inform` block: the issue is an entity found by cues, so its label sits beside the text)."""
+    from rasa.shared.nlu.training_data.loading import load_data
+
+    labelled = {}
+    for m in load_data(str(folder)).intent_examples:
+        issue = ((m.get("metadata") or {}).get("intent") or {}).get("presenting_issue")
+        if issue:
+            labelled[m.get("text")] = issue
+    return labelled
+
+
+def presenting_issue_of(parsed: Dict[str, Any]) -> str | None:
+    return next((e["value"] for e in parsed.get("entities", []) if e["entity"] == "presenting_issue"), None)
+
+
 def safeguarding_phrases(path: Path = SAFEGUARDING) -> Tuple[Dict[str, List[str]], List[str]]:
     content = yaml.safe_load(path.read_text())
     return content["risks"], content["near_misses"]
@@ -181,6 +198,8 @@ async def nlu_figures(parser: Parser, folder: Path, seen: Set[str]) -> Dict[str,
     everything = holdout_examples(folder)
     examples = [e for e in everything if normalised(e[0]) not in seen]
     parsed = await parser.parse_all(t for t, _, _ in examples)
+    issues = presenting_examples(folder)
+    issue_found = [(issues[t], presenting_issue_of(p)) for (t, _, _), p in zip(examples, parsed) if t in issues]
     gold_intents = [i for _, i, _ in examples]
     predicted = [classified_intent(p) for p in parsed]
     weighted, macro = intent_f1(gold_intents, predicted)
@@ -201,6 +220,9 @@ async def nlu_figures(parser: Parser, folder: Path, seen: Set[str]) -> Dict[str,
         # The held-out risk_* examples carry no need labels (59 of 60), while the assistant names
         # the need behind a danger (bot/cue_extractor.py); this is the figure without them.
         "need_entity_f1_without_risk_examples": round(f1(*calm), 3),
+        # what the report_* intents used to carry (bot/cues/presenting_issues.yml)
+        "presenting_issue_recall": f"{sum(g == p for g, p in issue_found)}/{len(issue_found)}",
+        "presenting_issue_wrong": sum(p is not None and g != p for g, p in issue_found),
         "intent_confusions": Counter(f"{g} -> {p}" for g, p in zip(gold_intents, predicted) if g != p).most_common(8),
     }
 

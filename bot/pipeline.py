@@ -1,4 +1,4 @@
-"""Build the blank English spaCy pipeline that carries the need and risk cue rules.
+"""Build the blank English spaCy pipeline that carries the need, risk and presenting-issue cue rules.
 
 spaCy's pretrained English pipelines cannot be installed here and nothing may be downloaded
 at run time, so set-up builds a blank pipeline: tokenizer, lookup lemmatizer (tables from the
@@ -23,7 +23,7 @@ from bot import settings
 
 CUES_DIR = Path(__file__).resolve().parent / "cues"
 SPANS_KEY = "cues"
-LABELS = ("need", "risk")
+LABELS = ("need", "risk", "presenting_issue")
 VETO = "veto"
 # An idiom ("i'm kicking myself", "my mum will kill me") vetoes like a veto span, and also tells
 # CueEntityExtractor that a learned risk reading of its sentence rests on the figure of speech.
@@ -92,11 +92,19 @@ def _entries(label: str, ident: str, spec: Dict[str, Any], source: Path) -> Iter
     for pattern in spec.get("patterns") or []:
         if not isinstance(pattern, list):
             raise CueFileError(f"{source}: {label}.{ident} pattern {pattern!r} is not a token list")
+        for token in pattern:
+            words = [w for condition in token.values() if isinstance(condition, dict)
+                     for w in condition.get("IN", [])]
+            if any(isinstance(w, bool) for w in words):
+                # YAML reads a bare on/off/no/yes as a boolean: [on, with] would never match "on"
+                raise CueFileError(f"{source}: {label}.{ident} pattern {pattern!r} has a bare "
+                                   f"on/off/yes/no; quote it")
         yield {"label": label, "id": ident, "pattern": pattern}
 
 
 def load_cue_patterns(cues_dir: Path = CUES_DIR) -> List[Dict[str, Any]]:
-    """Read every cue file into SpanRuler patterns (label need/risk or a marker, id the need or risk id)."""
+    """Read every cue file into SpanRuler patterns (label need/risk/presenting_issue or a marker, id the
+    need, risk or issue id)."""
     patterns: List[Dict[str, Any]] = []
     for source in sorted(cues_dir.glob("*.yml")):
         content = yaml.safe_load(source.read_text(encoding="utf-8")) or {}
@@ -140,7 +148,7 @@ def build(output: Path, cues_dir: Path = CUES_DIR) -> Path:
     ]
     ruler.add_patterns(patterns)
     nlp.meta["name"] = PIPELINE_NAME.removeprefix("en_")
-    nlp.meta["description"] = "Blank English pipeline with need and risk cue rules (built at set-up)"
+    nlp.meta["description"] = "Blank English pipeline with need, risk and presenting-issue cue rules (built at set-up)"
     tmp = output.with_name(output.name + ".tmp")
     shutil.rmtree(tmp, ignore_errors=True)
     nlp.to_disk(tmp)

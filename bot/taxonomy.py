@@ -28,16 +28,18 @@ RISK_IDS: Tuple[str, ...] = (
 )
 RISK_INTENT_PREFIX = "risk_"
 
+# Most specific first: when one message names several ("a section 21 over the rent arrears"),
+# the first one here is its presenting issue (bot/cues/presenting_issues.yml says why it is an
+# entity and not an intent).
 PRESENTING_ISSUES: Tuple[str, ...] = (
+    "eviction_notice",
     "rent_arrears",
     "council_tax_arrears",
-    "debt",
-    "eviction_notice",
     "benefits_stopped",
+    "debt",
     "cost_of_living",
     "other",
 )
-PRESENTING_INTENT_PREFIX = "report_"
 
 
 def risk_intent(risk_id: str) -> str:
@@ -51,9 +53,3 @@ def risk_of_intent(intent_name: str) -> str | None:
         return candidate if candidate in RISK_IDS else None
     return None
 
-
-def presenting_issue_of_intent(intent_name: str) -> str | None:
-    if intent_name.startswith(PRESENTING_INTENT_PREFIX):
-        candidate = intent_name[len(PRESENTING_INTENT_PREFIX):]
-        return candidate if candidate in PRESENTING_ISSUES else None
-    return None

@@ -54,11 +54,12 @@ def test_the_fourth_blind_set_is_kept_out_of_training_and_uses_only_known_ids(tr
 
 
 class FakeParser:
-    """Answers as a model would: a need entity for every text that mentions debt."""
+    """Answers as a model would: a need entity and the issue for every text that mentions debt."""
 
     async def parse_all(self, texts):
         return [{"intent": {"name": "inform"}, "intent_ranking": [{"name": "inform", "confidence": 1.0}],
-                 "entities": [{"entity": "need", "value": "money_management"}] if "debt" in t else []}
+                 "entities": [{"entity": "need", "value": "money_management"},
+                              {"entity": "presenting_issue", "value": "debt"}] if "debt" in t else []}
                 for t in texts]
 
 
@@ -72,3 +73,17 @@ async def test_need_f1_is_also_given_without_the_risk_examples(tmp_path):
     figures = await nlu_figures(FakeParser(), tmp_path, seen=set())
     assert figures["need_entity_f1"] == round(2 / 3, 3)  # one true, one false positive on the risk example
     assert figures["need_entity_f1_without_risk_examples"] == 1.0
+
+
+async def test_presenting_issue_recall_reads_the_label_beside_the_text(tmp_path):
+    from bot.evaluate import nlu_figures
+
+    (tmp_path / "set.yml").write_text(
+        'version: "3.1"\nnlu:\n- intent: inform\n  metadata:\n    presenting_issue: debt\n'
+        '  examples: |\n    - in debt\n    - owe on my cards\n    - my uc stopped\n'
+        '- intent: inform\n  examples: |\n    - the debt is not mine\n')
+    figures = await nlu_figures(FakeParser(), tmp_path, seen=set())
+    # the fake model names debt for any text with "debt": one of the three labelled is found, and
+    # the unlabelled example is not counted either way
+    assert figures["presenting_issue_recall"] == "1/3"
+    assert figures["presenting_issue_wrong"] == 0

@@ -4,12 +4,13 @@ from pathlib import Path
 import pytest
 
 from bot import pipeline
-from bot.taxonomy import NEED_IDS, RISK_IDS
+from bot.taxonomy import NEED_IDS, PRESENTING_ISSUES, RISK_IDS
 
 
 def test_every_cue_file_entry_names_a_known_id():
     for pattern in pipeline.load_cue_patterns():
-        valid = {"need": NEED_IDS, "risk": RISK_IDS, **{m: (m,) for m in pipeline.MARKERS}}[pattern["label"]]
+        valid = {"need": NEED_IDS, "risk": RISK_IDS, "presenting_issue": set(PRESENTING_ISSUES) - {"other"},
+                 **{m: (m,) for m in pipeline.MARKERS}}[pattern["label"]]
         assert pattern["id"] in valid, pattern
 
 
@@ -42,6 +43,14 @@ def test_a_need_and_a_risk_may_share_words(nlp):
 def test_a_malformed_cue_file_is_refused_with_its_name(tmp_path: Path):
     (tmp_path / "bad.yml").write_text("need:\n  benefits:\n    phrase: [uc]\n")
     with pytest.raises(pipeline.CueFileError, match="bad.yml.*unknown keys"):
+        pipeline.load_cue_patterns(tmp_path)
+
+
+def test_a_bare_on_in_a_pattern_is_refused_because_yaml_reads_it_as_true(tmp_path: Path):
+    (tmp_path / "bad.yml").write_text(
+        "presenting_issue:\n  rent_arrears:\n    patterns:\n"
+        "      - [{LOWER: behind}, {LOWER: {IN: [on, with]}}, {LOWER: rent}]\n")
+    with pytest.raises(pipeline.CueFileError, match="bad.yml.*quote it"):
         pipeline.load_cue_patterns(tmp_path)
 
 

@@ -116,6 +116,10 @@ def need(need_id: str) -> Dict[str, Any]:
     return {"entity": "need", "value": need_id}
 
 
+def presenting(issue: str) -> Dict[str, Any]:
+    return {"entity": "presenting_issue", "value": issue}
+
+
 def slot_values(events: List[Dict[str, Any]]) -> Dict[str, Any]:
     """The last value each slot was set to by these events."""
     return {e["name"]: e["value"] for e in events if e["event"] == "slot"}

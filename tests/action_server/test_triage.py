@@ -8,12 +8,12 @@ import pytest
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.safeguarding import ActionRaiseUrgent
-from tests.action_server.conftest import need, slot_values, tracker
+from tests.action_server.conftest import need, presenting, slot_values, tracker
 from tests.action_server.helpers import converse
 
 
 async def test_a_first_message_is_welcomed_and_consent_is_asked(handoff):
-    said, _, slots = await converse(tracker("im in rent arrears", "report_rent_arrears"))
+    said, _, slots = await converse(tracker("im in rent arrears", "inform", entities=[presenting("rent_arrears")]))
     assert said == ["utter_welcome", "utter_ask_consent"]
     assert slots["presenting_issue"] == "rent_arrears" and slots["triage_stage"] == "consent"
 
@@ -297,7 +297,7 @@ async def test_fine_words_that_do_not_close_a_settled_matter_keep_the_need(hando
 
 
 async def test_a_debt_is_itself_a_money_need(handoff):
-    _, _, slots = await converse(tracker("i owe loads on catalogues", "report_debt"))
+    _, _, slots = await converse(tracker("i owe loads on catalogues", "inform", entities=[presenting("debt")]))
     assert slots["presenting_issue"] == "debt" and slots["needs"] == ["money_management"]
 
 
