@@ -29,8 +29,8 @@ RISK_IDS: Tuple[str, ...] = (
 RISK_INTENT_PREFIX = "risk_"
 
 # Most specific first: when one message names several ("a section 21 over the rent arrears"),
-# the first one here is its presenting issue (bot/cues/presenting_issues.yml says why it is an
-# entity and not an intent).
+# the first one here is its presenting issue (an entity: bot/cues/presenting_issues.yml says where
+# it comes from).
 PRESENTING_ISSUES: Tuple[str, ...] = (
     "eviction_notice",
     "rent_arrears",

@@ -48,9 +48,11 @@ def test_each_risk_has_an_intent_a_rule_and_its_own_response():
 def test_need_roles_and_presenting_issue_cues_match_the_taxonomy():
     need = next(e["need"] for e in DOMAIN["entities"] if isinstance(e, dict) and "need" in e)
     assert tuple(need["roles"]) == NEED_IDS
-    # the presenting issue is an entity found by cues, one cue list per issue; "other" is what
-    # the conversation keeps when none was named
+    # the presenting issue is an entity, from DIET's report_* sub-classes of inform and from one
+    # cue list per issue; "other" is what the conversation keeps when none was named
     assert "presenting_issue" in DOMAIN["entities"]
+    presenting = {i.removeprefix("report_") for i in DOMAIN["intents"] if i.startswith("report_")}
+    assert presenting == set(PRESENTING_ISSUES) - {"other"}
     cues = _yaml(ROOT / "bot" / "cues" / "presenting_issues.yml")
     assert set(cues["presenting_issue"]) == set(PRESENTING_ISSUES) - {"other"}
 

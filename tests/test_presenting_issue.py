@@ -3,8 +3,48 @@ specific one when a message names several, and what the conversation keeps of it
 from __future__ import annotations
 
 import pytest
+from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_RANKING_KEY, TEXT
+from rasa.shared.nlu.training_data.message import Message
 
+from bot.presenting_issue import fold
 from tests.test_cue_extractor import parse, values
+
+
+def classified(ranking):
+    message = Message(data={TEXT: "owe loads"})
+    message.set(INTENT, ranking[0])
+    message.set(INTENT_RANKING_KEY, ranking)
+    message.set(ENTITIES, [])
+    fold(message)
+    return message
+
+
+def test_diet_torn_between_an_issue_and_inform_is_sure_of_inform_and_names_the_issue():
+    message = classified([{"name": "report_debt", "confidence": 0.4}, {"name": "inform", "confidence": 0.35},
+                          {"name": "greet", "confidence": 0.25}])
+    assert message.get(INTENT) == {"name": "inform", "confidence": 0.75}
+    assert [r["name"] for r in message.get(INTENT_RANKING_KEY)] == ["inform", "greet"]
+    assert values(message, "presenting_issue") == ["debt"]
+
+
+def test_a_sure_risk_intent_stays_first_and_names_no_issue():
+    message = classified([{"name": "risk_no_food_or_heating", "confidence": 0.7},
+                          {"name": "report_cost_of_living", "confidence": 0.2}, {"name": "inform", "confidence": 0.1}])
+    assert message.get(INTENT)["name"] == "risk_no_food_or_heating"
+    assert message.get(INTENT_RANKING_KEY)[1] == {"name": "inform", "confidence": pytest.approx(0.3)}
+    assert values(message, "presenting_issue") == []
+
+
+def test_a_message_with_no_issue_in_its_ranking_is_left_alone():
+    ranking = [{"name": "greet", "confidence": 0.9}, {"name": "inform", "confidence": 0.1}]
+    message = classified(ranking)
+    assert message.get(INTENT) == ranking[0] and message.get(INTENT_RANKING_KEY) == ranking
+
+
+def test_diet_and_a_cue_naming_different_issues_keep_the_more_specific(nlp):
+    diet = {"entity": "presenting_issue", "value": "debt", "start": 0, "end": 20, "extractor": "DIETClassifier"}
+    message = parse(nlp, "got a section 21 and loads of debts", entities=[diet])
+    assert values(message, "presenting_issue") == ["eviction_notice"]
 
 
 @pytest.mark.parametrize("text, issue", [
