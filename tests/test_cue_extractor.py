@@ -50,6 +50,9 @@ def test_the_most_urgent_of_several_risks_leads(nlp):
     ("the court gave possession in 3 days", "eviction_imminent"),
     ("possession order is for friday and ive got nowhere", "eviction_imminent"),
     ("the eviction warrant is for this wednesday", "eviction_imminent"),
+    ("we got the warrant, date is thursday", "eviction_imminent"),
+    ("hes coming with his mates on saturday to throw us out", "eviction_imminent"),
+    ("the refuge kicked me out this morning", "homeless_tonight"),
     ("landlord says we have to be out by the weekend", "eviction_imminent"),
     ("their dad is drunk and passed out and the baby is screaming", "child_at_risk"),
     ("the little one is up and mum's passed out high on the settee", "child_at_risk"),
@@ -98,7 +101,10 @@ def test_clear_danger_is_a_rule_cue_whatever_the_classifier_said(nlp, text, risk
                                   "had the gas cut off years back, never again",
                                   "i won't be here for long, my bus is due",
                                   "my toddler comes into my room at night after a bad dream",
-                                  "i burnt my hand on the iron"])
+                                  "i burnt my hand on the iron",
+                                  "the warrant date was ages ago and it got suspended",
+                                  "my mum threatens to kick me out one day lol",
+                                  "the hostel asked me this morning about my benefits"])
 def test_near_misses_raise_no_risk(nlp, text):
     message = parse(nlp, text)
     assert values(message, "risk") == []
