@@ -159,6 +159,8 @@ def test_a_learned_need_whose_role_is_a_guess_is_dropped(nlp):
     ("i dont want to live in this area anymore, its rough", "suicide_self_harm"),
     ("i cut myself cooking, nothing serious", "suicide_self_harm"),
     ("there's no power to do anything about my landlord", "no_food_or_heating"),
+    ("please delete all my data", "harm_from_others"),
+    ("can you delete everything you have on me", "harm_from_others"),
 ])
 def test_a_learned_risk_resting_on_an_idiom_is_not_acted_on(nlp, text, risk):
     """DIET and the sentence classifier read words; an idiom in the same sentence means those
