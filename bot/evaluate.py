@@ -89,7 +89,8 @@ def holdout_examples(folder: Path = HOLDOUT) -> List[Tuple[str, str, Set[str]]]:
 
 def presenting_examples(folder: Path) -> Dict[str, str]:
     """text -> presenting issue id, for the examples labelled with one (the `metadata` of their
-    `inform` block: the issue is an entity found by cues, so its label sits beside the text)."""
+    `inform` block: the conversation hears `inform` and the issue as an entity, so the issue's
+    label sits beside the text)."""
     from rasa.shared.nlu.training_data.loading import load_data
 
     labelled = {}
@@ -220,7 +221,7 @@ async def nlu_figures(parser: Parser, folder: Path, seen: Set[str]) -> Dict[str,
         # The held-out risk_* examples carry no need labels (59 of 60), while the assistant names
         # the need behind a danger (bot/cue_extractor.py); this is the figure without them.
         "need_entity_f1_without_risk_examples": round(f1(*calm), 3),
-        # what the report_* intents used to carry (bot/cues/presenting_issues.yml)
+        # the presenting issue, from DIET's report_* class or a cue (bot/presenting_issue.py)
         "presenting_issue_recall": f"{sum(g == p for g, p in issue_found)}/{len(issue_found)}",
         "presenting_issue_wrong": sum(p is not None and g != p for g, p in issue_found),
         "intent_confusions": Counter(f"{g} -> {p}" for g, p in zip(gold_intents, predicted) if g != p).most_common(8),
