@@ -77,28 +77,17 @@ def classified_intent(parsed: Dict[str, Any]) -> str:
     return ranking[0] if ranking else parsed["intent"]["name"]
 
 
-def holdout_examples(folder: Path = HOLDOUT) -> List[Tuple[str, str, Set[str]]]:
-    """(text, intent, need ids) for every held-out example."""
+def holdout_examples(folder: Path = HOLDOUT) -> List[Tuple[str, str, Set[str], str | None]]:
+    """(text, intent, need ids, presenting issue id) for every held-out example. The issue is the
+    `metadata` of its `inform` block: the conversation hears `inform` and the issue as an entity,
+    so the issue's label sits beside the text."""
     from rasa.shared.nlu.training_data.loading import load_data
 
     data = load_data(str(folder))
     return [(m.get("text"), m.get("intent"),
-             {e.get("role") for e in m.get("entities", []) if e.get("entity") == "need"})
+             {e.get("role") for e in m.get("entities", []) if e.get("entity") == "need"},
+             ((m.get("metadata") or {}).get("intent") or {}).get("presenting_issue"))
             for m in data.intent_examples]
-
-
-def presenting_examples(folder: Path) -> Dict[str, str]:
-    """text -> presenting issue id, for the examples labelled with one (the `metadata` of their
-    `inform` block: the conversation hears `inform` and the issue as an entity, so the issue's
-    label sits beside the text)."""
-    from rasa.shared.nlu.training_data.loading import load_data
-
-    labelled = {}
-    for m in load_data(str(folder)).intent_examples:
-        issue = ((m.get("metadata") or {}).get("intent") or {}).get("presenting_issue")
-        if issue:
-            labelled[m.get("text")] = issue
-    return labelled
 
 
 def presenting_issue_of(parsed: Dict[str, Any]) -> str | None:
@@ -198,15 +187,14 @@ async def nlu_figures(parser: Parser, folder: Path, seen: Set[str]) -> Dict[str,
     training happens to have too)."""
     everything = holdout_examples(folder)
     examples = [e for e in everything if normalised(e[0]) not in seen]
-    parsed = await parser.parse_all(t for t, _, _ in examples)
-    issues = presenting_examples(folder)
-    issue_found = [(issues[t], presenting_issue_of(p)) for (t, _, _), p in zip(examples, parsed) if t in issues]
-    gold_intents = [i for _, i, _ in examples]
+    parsed = await parser.parse_all(e[0] for e in examples)
+    issue_found = [(e[3], presenting_issue_of(p)) for e, p in zip(examples, parsed) if e[3]]
+    gold_intents = [e[1] for e in examples]
     predicted = [classified_intent(p) for p in parsed]
     weighted, macro = intent_f1(gold_intents, predicted)
     tp = fp = fn = 0
     calm = [0, 0, 0]  # the same, on examples whose gold intent is not a risk
-    for (_, intent, gold), p in zip(examples, parsed):
+    for (_, intent, gold, _), p in zip(examples, parsed):
         found = needs_of(p)
         counts = (len(found & gold), len(found - gold), len(gold - found))
         tp, fp, fn = tp + counts[0], fp + counts[1], fn + counts[2]

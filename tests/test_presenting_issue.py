@@ -1,5 +1,5 @@
-"""The presenting issue: an entity found by the cues of bot/cues/presenting_issues.yml, the most
-specific one when a message names several, and what the conversation keeps of it."""
+"""The presenting issue: an entity from DIET's report_* class (folded into inform) and the cues of
+bot/cues/presenting_issues.yml, the most specific one when a message names several."""
 from __future__ import annotations
 
 import pytest
