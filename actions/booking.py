@@ -202,18 +202,17 @@ async def book(turn: "Conversation", chosen: Dict[str, Any]) -> None:
         return
     turn.set("booking", booked)
     await store_handoff(turn)
-    turn.say("utter_booking_confirmed", worker_name=booked["worker"]["name"],
-             appointment_time=when(booked["start"]),
-             appointment_mode=MODE_WORDS.get(booked.get("mode") or mode, "phone"),
-             place=_place(booked, worker))
+    chosen = booked.get("mode") or mode
+    details = dict(worker_name=booked["worker"]["name"], worker_first_name=first_name(booked),
+                   appointment_time=when(booked["start"]))
+    if chosen == "face_to_face":
+        turn.say("utter_booking_confirmed_in_person", **details,
+                 place=booked.get("location") or worker.get("location"))
+    else:
+        turn.say("utter_booking_confirmed", **details,
+                 appointment_mode=MODE_WORDS.get(chosen, "phone"))
     turn.move_to(CONTACT)
     _ask_contact(turn)
-
-
-def _place(booked: Dict[str, Any], worker: Dict[str, Any]) -> str:
-    if booked.get("mode") == "face_to_face":
-        return f"at {booked.get('location') or worker.get('location')}"
-    return f"{first_name(booked)} will contact you"
 
 
 async def store_handoff(turn: "Conversation") -> bool:

@@ -46,8 +46,17 @@ async def test_picking_a_time_books_it_passes_on_the_summary_and_asks_how_to_rea
     assert summary["priority_need"] == "employment" and summary["what_they_want"] == "a plan"
     assert "about money or bills" in summary["already_asked"]
     assert said == ["utter_booking_confirmed", "utter_ask_contact"]
-    assert messages[0]["worker_name"] == "Amina Rahman" and "will contact you" in messages[0]["place"]
+    assert messages[0]["worker_name"] == "Amina Rahman" and messages[0]["worker_first_name"] == "Amina"
+    assert messages[0]["appointment_mode"] == "phone" and "place" not in messages[0]
     assert slots["triage_stage"] == "contact" and slots["handoff_id"] == "55"
+
+
+async def test_a_face_to_face_booking_says_where_in_one_sentence(handoff):
+    said, messages, _ = await converse(tracker("the first one", "choose_slot",
+                                               offered(handoff, contact_mode="face_to_face")))
+    assert handoff.sent("/api/v1/bookings")[0]["mode"] == "face_to_face"
+    assert said[0] == "utter_booking_confirmed_in_person"
+    assert messages[0]["place"] == "Community Hub" and messages[0]["worker_first_name"] == "Amina"
 
 
 async def test_without_consent_the_summary_carries_no_words(handoff):

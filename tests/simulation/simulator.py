@@ -372,7 +372,7 @@ def next_message(result: Result, talk: Talk, replies: List[Dict[str, Any]],
             result.unrecognised.append(text or repr(reply))
         elif name.startswith(RISK_PREFIX) or name == CALLBACK_OFFER:
             result.risk_responses.append(name)
-        elif name == "utter_booking_confirmed" and result.turns_to_booking is None:
+        elif name.startswith("utter_booking_confirmed") and result.turns_to_booking is None:
             result.turns_to_booking = result.turns
     if not messages:
         result.transcript.append(("bot", "(no reply)"))
