@@ -38,8 +38,14 @@ NOT_A_REQUEST = re.compile(r"\b(?:don'?t|do not|dont|never|didn'?t|did you|have 
                            r"\b(?:delete|erase|remove|wipe|forget)", re.I)
 
 
-def asks_to_erase(text: str) -> bool:
-    return bool(ASKS_TO_ERASE.search(text or "")) and not NOT_A_REQUEST.search(text or "")
+# DIET's erase_my_data class widens the words ("take my name off everything", "gdpr request")
+# but only when sure: the request is confirmed once anyway, and a wrong guess costs a detour.
+LEARNED_REQUEST_CONFIDENCE = 0.8
+
+
+def asks_to_erase(text: str, intent: str = "", confidence: float = 0.0) -> bool:
+    learned = intent == "erase_my_data" and confidence >= LEARNED_REQUEST_CONFIDENCE
+    return (learned or bool(ASKS_TO_ERASE.search(text or ""))) and not NOT_A_REQUEST.search(text or "")
 
 
 def ask_to_confirm(turn: "Conversation") -> None:

@@ -52,7 +52,7 @@ class ActionConverse(Action):
         if turn.stage == privacy.CONFIRM_ERASE:
             if await privacy.on_confirm(turn):
                 return [AllSlotsReset()]  # forgotten here too; the tracker itself goes next
-        elif privacy.asks_to_erase(turn.message.text):
+        elif privacy.asks_to_erase(turn.message.text, intent, turn.message.confidence):
             privacy.ask_to_confirm(turn)
         elif safeguarding.answering_callback_offer(tracker) and intent in ("affirm", "deny", "skip"):
             if intent == "affirm":

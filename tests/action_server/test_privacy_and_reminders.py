@@ -21,6 +21,13 @@ def test_plain_requests_to_delete_are_recognised(text):
     assert asks_to_erase(text)
 
 
+def test_the_learned_request_counts_only_when_sure_and_never_against_the_words():
+    assert asks_to_erase("take my name off everything", "erase_my_data", 0.93)
+    assert not asks_to_erase("take my name off everything", "erase_my_data", 0.55)
+    assert not asks_to_erase("take my name off everything", "inform", 0.99)
+    assert not asks_to_erase("did you delete my name off everything?", "erase_my_data", 0.95)
+
+
 @pytest.mark.parametrize("text", [
     "I deleted the messages by mistake", "did you delete my data?", "don't delete my details",
     "I need to remove my ex from the tenancy", "clear my debts", "forget about it",
