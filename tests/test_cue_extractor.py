@@ -359,3 +359,31 @@ def test_no_need_is_added_when_the_danger_is_not_acted_on(nlp):
     message = parse(nlp, "i'm kicking myself i didnt apply sooner",
                     intent={"name": "risk_suicide_self_harm", "confidence": 0.95})
     assert values(message, "risk") == [] and "mental_health" not in values(message, "need")
+
+
+@pytest.mark.parametrize("text, need", [
+    ("honestly i never have anything left by the weekend", "money_management"),
+    ("i've never claimed, didnt know i could claim anything", "benefits"),
+    ("not sure what i'm entitled to now he's gone", "benefits"),
+    ("i want something that pays better than the warehouse", "employment"),
+    ("i'd love to get a proper job", "employment"),
+    ("there's too many of us in this flat", "housing_move"),
+    ("i've been drinking every night since christmas", "substance_use"),
+    ("he goes through my phone when i'm asleep", "domestic_abuse"),
+    ("the boiler's broken and the landlord won't answer", "housing_conditions"),
+    ("i've been very low since the summer", "mental_health"),
+    ("single mum of three, doing it all myself", "relationship_breakdown"),
+    ("since my husband passed the bills are all on me", "relationship_breakdown"),
+    ("there's no nursery place for him till january", "childcare"),
+])
+def test_a_need_said_by_its_effect_is_a_cue(nlp, text, need):
+    assert need in values(parse(nlp, text), "need")
+
+
+@pytest.mark.parametrize("text, need", [
+    ("she pays more than me for the same flat", "employment"),
+    ("it's a proper job this time, permanent, i love it", "employment"),
+    ("my mum passed her driving test at 60", "relationship_breakdown"),
+])
+def test_those_cues_are_narrow_enough_for_ordinary_talk(nlp, text, need):
+    assert need not in values(parse(nlp, text), "need")
