@@ -384,6 +384,7 @@ def test_a_need_said_by_its_effect_is_a_cue(nlp, text, need):
     ("she pays more than me for the same flat", "employment"),
     ("it's a proper job this time, permanent, i love it", "employment"),
     ("my mum passed her driving test at 60", "relationship_breakdown"),
+    ("dont claim anything", "benefits"),  # a plain no to "are you getting any benefits?"
 ])
 def test_those_cues_are_narrow_enough_for_ordinary_talk(nlp, text, need):
     assert need not in values(parse(nlp, text), "need")
