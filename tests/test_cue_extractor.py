@@ -159,8 +159,6 @@ def test_a_learned_need_whose_role_is_a_guess_is_dropped(nlp):
     ("i dont want to live in this area anymore, its rough", "suicide_self_harm"),
     ("i cut myself cooking, nothing serious", "suicide_self_harm"),
     ("there's no power to do anything about my landlord", "no_food_or_heating"),
-    ("please delete all my data", "harm_from_others"),
-    ("can you delete everything you have on me", "harm_from_others"),
 ])
 def test_a_learned_risk_resting_on_an_idiom_is_not_acted_on(nlp, text, risk):
     """DIET and the sentence classifier read words; an idiom in the same sentence means those
@@ -388,3 +386,22 @@ def test_a_need_said_by_its_effect_is_a_cue(nlp, text, need):
 ])
 def test_those_cues_are_narrow_enough_for_ordinary_talk(nlp, text, need):
     assert need not in values(parse(nlp, text), "need")
+
+
+@pytest.mark.parametrize("text, risk", [
+    ("what's the point in living with all this debt", "suicide_self_harm"),
+    ("whats the point of living anymore", "suicide_self_harm"),
+    ("the toddler next door is always out on the balcony alone", "child_at_risk"),
+    ("the little one was on the windowsill unsupervised", "child_at_risk"),
+])
+def test_no_point_in_living_and_a_small_child_alone_by_a_drop_are_danger(nlp, text, risk):
+    assert risk in values(parse(nlp, text), "risk")
+
+
+@pytest.mark.parametrize("text", [
+    "what's the point in living in london if you cant afford anything",
+    "my son likes to sit alone on the balcony with his ipad, he's 15",
+    "i sit alone on the balcony to smoke",
+])
+def test_a_place_to_live_and_a_teenager_on_the_balcony_are_not(nlp, text):
+    assert values(parse(nlp, text), "risk") == []

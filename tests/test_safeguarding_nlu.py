@@ -58,3 +58,18 @@ async def test_a_risk_phrasing_is_recognised_as_that_risk(parser, risk, text):
 @pytest.mark.parametrize("text", QUIET)
 async def test_a_near_miss_raises_no_alarm(parser, text):
     assert risks_of(await parser.parse(text)) == set()
+
+
+@pytest.mark.parametrize("text", [
+    "could you get rid of all the info you hold about me",
+    "i'd like everything you've stored about me erased",
+    "wipe all my personal details please",
+    "delete what i told you earlier please",
+    "please delete all my data",
+])
+async def test_asking_us_to_delete_their_data_is_that_request_not_danger(parser, text):
+    """Its own learned class (data/nlu/privacy.yml): the session-7 model, without it, read
+    "please delete all my data" as harm_from_others at 0.73."""
+    parsed = await parser.parse(text)
+    assert risks_of(parsed) == set()
+    assert parsed["intent"]["name"] == "erase_my_data"
