@@ -106,7 +106,23 @@ def safeguarding_phrases(path: Path = SAFEGUARDING) -> Tuple[Dict[str, List[str]
     return content["risks"], content["near_misses"]
 
 
-async def risk_figures(parser: Parser, path: Path) -> Dict[str, Any]:
+def alarm_source(parsed: Dict[str, Any]) -> str:
+    """Which layer raised the alarm: a rule cue, the learned intent (DIET), or the per-sentence
+    classifier; "+"-joined when several did. Counts of these say where to work next without
+    anyone reading an unread set's texts."""
+    extractors = {e.get("extractor") for e in parsed.get("entities", []) if e["entity"] == "risk"}
+    names = {"CueEntityExtractor": "rule cue", "DIETClassifier": "learned intent",
+             "SentenceRiskClassifier": "one sentence"}
+    return " + ".join(sorted(names.get(x, str(x)) for x in extractors)) or "learned intent"
+
+
+def by_source(parsed: Iterable[Dict[str, Any]]) -> Dict[str, int]:
+    return dict(sorted(Counter(alarm_source(p) for p in parsed).items()))
+
+
+async def risk_figures(parser: Parser, path: Path, show_texts: bool = True) -> Dict[str, Any]:
+    """Risk recall per id and false alarms on near-misses. `show_texts=False` for a set whose
+    phrases are not to be read: its misses and false alarms are counted, never printed."""
     risks, near_misses = safeguarding_phrases(path)
     recall = {}
     for risk, phrases in risks.items():
@@ -114,16 +130,21 @@ async def risk_figures(parser: Parser, path: Path) -> Dict[str, Any]:
         recall[risk] = (sum(risk in risks_of(r) for r in results), len(phrases),
                         sum(bool(risks_of(r)) for r in results),
                         [t for t, r in zip(phrases, results) if risk not in risks_of(r)])
-    alarms = [text for text, r in zip(near_misses, await parser.parse_all(near_misses)) if risks_of(r)]
+    alarms = [(text, r) for text, r in zip(near_misses, await parser.parse_all(near_misses)) if risks_of(r)]
     total = sum(v[1] for v in recall.values())
-    return {
+    figures = {
         "risk_recall": round(sum(v[0] for v in recall.values()) / total, 3),
         "risk_recall_any_risk": round(sum(v[2] for v in recall.values()) / total, 3),
         "risk_recall_by_id": {k: f"{v[0]}/{v[1]}" for k, v in recall.items()},
-        "missed": {k: v[3] for k, v in recall.items() if v[3]},
         "false_alarm_rate": round(len(alarms) / len(near_misses), 3),
-        "false_alarms": alarms,
+        "false_alarms_by_source": by_source(r for _, r in alarms),
     }
+    if show_texts:
+        figures["missed"] = {k: v[3] for k, v in recall.items() if v[3]}
+        figures["false_alarms"] = [text for text, _ in alarms]
+    else:
+        figures["false_alarms"] = f"{len(alarms)} of {len(near_misses)} near-misses"
+    return figures
 
 
 async def message_figures(parser: Parser, path: Path) -> Dict[str, Any]:
@@ -134,6 +155,7 @@ async def message_figures(parser: Parser, path: Path) -> Dict[str, Any]:
     needs: Dict[str, List[int]] = {}
     risks: Dict[str, List[int]] = {}
     calm = alarms = 0
+    sources: Counter = Counter()
     for message, p in zip(messages, parsed):
         gold_needs, found_needs = set(message.get("needs") or []), needs_of(p)
         for need in gold_needs | found_needs:
@@ -144,6 +166,8 @@ async def message_figures(parser: Parser, path: Path) -> Dict[str, Any]:
             risks.setdefault(risk, [0, 0])[0 if risk in found_risks else 1] += 1
         if not gold_risks:
             calm, alarms = calm + 1, alarms + bool(found_risks)
+            if found_risks:
+                sources[alarm_source(p)] += 1
     tp, fp, fn = (sum(c[i] for c in needs.values()) for i in range(3))
     found = sum(c[0] for c in risks.values())
     return {
@@ -156,6 +180,7 @@ async def message_figures(parser: Parser, path: Path) -> Dict[str, Any]:
         "risk_recall_by_id": {k: f"{c[0]}/{sum(c)}" for k, c in sorted(risks.items())},
         "false_alarm_rate": round(alarms / calm, 3) if calm else 0.0,
         "false_alarms": f"{alarms} of {calm} messages with no risk",
+        "false_alarms_by_source": dict(sorted(sources.items())),
     }
 
 
@@ -231,10 +256,11 @@ async def evaluate(model: Path) -> Dict[str, Any]:
     if NLU_BLIND.exists():
         figures["nlu_blind_set"] = await nlu_figures(parser, NLU_BLIND, seen)
     figures["safeguarding_test_set"] = await risk_figures(parser, SAFEGUARDING)
-    for name, path in (("safeguarding_blind_set", BLIND), ("safeguarding_blind_set_2", BLIND2),
-                       ("safeguarding_blind_set_3", BLIND3)):
+    for name, path, read in (("safeguarding_blind_set", BLIND, True),
+                             ("safeguarding_blind_set_2", BLIND2, True),
+                             ("safeguarding_blind_set_3", BLIND3, False)):
         if path.exists():
-            figures[name] = await risk_figures(parser, path)
+            figures[name] = await risk_figures(parser, path, show_texts=read)
     if BLIND4.exists():
         figures["blind_set_4_messages"] = await message_figures(parser, BLIND4)
     return figures

@@ -1,6 +1,7 @@
 """The evaluation sets stay out of training, so `make eval` measures phrasings never seen."""
 from __future__ import annotations
 
+import json
 from typing import Set
 
 import pytest
@@ -87,3 +88,36 @@ async def test_presenting_issue_recall_reads_the_label_beside_the_text(tmp_path)
     # the unlabelled example is not counted either way
     assert figures["presenting_issue_recall"] == "1/3"
     assert figures["presenting_issue_wrong"] == 0
+
+
+class AlarmingParser:
+    """Parses as if "kill" were a rule cue for suicide and "cold" a learned no_food_or_heating."""
+
+    async def parse_all(self, texts):
+        def parse(text):
+            entities = []
+            if "kill" in text:
+                entities.append({"entity": "risk", "value": "suicide_self_harm", "extractor": "CueEntityExtractor"})
+            if "cold" in text:
+                entities.append({"entity": "risk", "value": "no_food_or_heating", "extractor": "DIETClassifier"})
+            return {"intent": {"name": "inform"}, "entities": entities}
+        return [parse(t) for t in texts]
+
+
+@pytest.mark.parametrize("show_texts", [True, False])
+async def test_false_alarms_are_counted_by_source_and_an_unread_set_prints_no_text(tmp_path, show_texts):
+    from bot.evaluate import risk_figures
+
+    path = tmp_path / "set.yml"
+    path.write_text("risks:\n  suicide_self_harm:\n    - i want to kill myself\n    - i am done\n"
+                    "near_misses:\n  - this rent is killing me\n  - cold in here\n  - nice day\n")
+    figures = await risk_figures(AlarmingParser(), path, show_texts=show_texts)
+    assert figures["risk_recall_by_id"] == {"suicide_self_harm": "1/2"}
+    assert figures["false_alarms_by_source"] == {"learned intent": 1, "rule cue": 1}
+    printed = json.dumps(figures)
+    if show_texts:
+        assert figures["false_alarms"] == ["this rent is killing me", "cold in here"]
+        assert figures["missed"] == {"suicide_self_harm": ["i am done"]}
+    else:
+        assert figures["false_alarms"] == "2 of 3 near-misses"
+        assert "killing" not in printed and "i am done" not in printed
