@@ -405,3 +405,50 @@ def test_no_point_in_living_and_a_small_child_alone_by_a_drop_are_danger(nlp, te
 ])
 def test_a_place_to_live_and_a_teenager_on_the_balcony_are_not(nlp, text):
     assert values(parse(nlp, text), "risk") == []
+
+
+# Session 9: danger said in ways a new set of 120 danger messages showed the rules missing. The
+# phrasings here are variants, not that set's texts (it stays a measure: /tmp is not the repo).
+@pytest.mark.parametrize("text,risk", [
+    ("started cutting again after the letter came", "suicide_self_harm"),
+    ("ive been harming myself every night this week", "suicide_self_harm"),
+    ("i want to finish my life, i am too tired", "suicide_self_harm"),
+    ("she threw a glass at me and my hand is bleeding", "harm_from_others"),
+    ("he was throwing plates at me last night and the kids saw", "harm_from_others"),
+    ("my boyfriend keeps hurting me and i cant tell anyone", "harm_from_others"),
+    ("my son pushes me around when he wants money", "harm_from_others"),
+    ("is there a refuge place for me and my 2 kids", "harm_from_others"),
+    ("im 12 and my mums boyfriend hits me", "child_at_risk"),
+    ("my stepdad hurts me when mum is out", "child_at_risk"),
+    ("he beats them with belt when they cry", "child_at_risk"),
+    ("i have been smacking my kids and i hate myself", "child_at_risk"),
+    ("the landlord changed the code on the door while i was out", "homeless_tonight"),
+    ("my husband told me to leave the house tonight", "homeless_tonight"),
+    ("is there anywhere i can stay tonight", "homeless_tonight"),
+    ("is there anywhere i can go tonight", "homeless_tonight"),
+    ("eviction letter says 10am tomorrow", "eviction_imminent"),
+    ("the eviction that's booked for next friday", "eviction_imminent"),
+    ("bailiffs in 3 days and i dont know what to do", "eviction_imminent"),
+    ("we must leave on monday", "eviction_imminent"),
+    ("i have to leave the flat on friday", "eviction_imminent"),
+    ("the meter is on zero and the baby is cold", "no_food_or_heating"),
+])
+def test_danger_in_other_words_is_a_rule_cue(nlp, text, risk):
+    assert risk in values(parse(nlp, text), "risk")
+
+
+@pytest.mark.parametrize("text", [
+    "the council are cutting again, now its the libraries",
+    "he won't let me go to english classes",
+    "i have no power in this situation, the council decide",
+    "got the eviction notice 3 days ago, the date is in march",
+    "the eviction hearing was adjourned, next one is in 6 weeks",
+    "my dad threw the book at me when i failed my exams lol",
+    "is there anywhere i can go tonight to get food for tomorrow",
+    "i can end my contract early if i give notice",
+    "the meter was at zero but i topped it up this morning",
+    "my brother keeps hurting my feelings",
+    "my sister stayed in a refuge years ago",
+])
+def test_words_near_those_rules_are_not_danger(nlp, text):
+    assert values(parse(nlp, text), "risk") == []
