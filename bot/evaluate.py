@@ -40,6 +40,9 @@ BLIND3 = PROJECT_ROOT / "tests" / "safeguarding" / "blind3.yml"
 # A fourth, whole messages each labelled with its needs and risks (session 5), written from a brief
 # alone. Figures only are printed: its texts stay unread so that it keeps measuring.
 BLIND4 = PROJECT_ROOT / "tests" / "blind4" / "messages.yml"
+# A fifth (session 9): half of an independent writer's danger and calm messages; the other half is
+# training data (data/nlu/independent_voices.yml). Figures only.
+BLIND5 = PROJECT_ROOT / "tests" / "safeguarding" / "blind5.yml"
 
 
 class Parser:
@@ -258,7 +261,8 @@ async def evaluate(model: Path) -> Dict[str, Any]:
     figures["safeguarding_test_set"] = await risk_figures(parser, SAFEGUARDING)
     for name, path, read in (("safeguarding_blind_set", BLIND, True),
                              ("safeguarding_blind_set_2", BLIND2, True),
-                             ("safeguarding_blind_set_3", BLIND3, False)):
+                             ("safeguarding_blind_set_3", BLIND3, False),
+                             ("safeguarding_blind_set_5", BLIND5, False)):
         if path.exists():
             figures[name] = await risk_figures(parser, path, show_texts=read)
     if BLIND4.exists():

@@ -8,8 +8,8 @@ import pytest
 import yaml
 from rasa.shared.nlu.training_data.loading import load_data
 
-from bot.evaluate import (BLIND, BLIND2, BLIND3, BLIND4, HOLDOUT, NLU_BLIND, SAFEGUARDING, normalised,
-                          safeguarding_phrases, training_texts)
+from bot.evaluate import (BLIND, BLIND2, BLIND3, BLIND4, BLIND5, HOLDOUT, NLU_BLIND, SAFEGUARDING,
+                          normalised, safeguarding_phrases, training_texts)
 from bot.taxonomy import NEED_IDS, RISK_IDS
 
 
@@ -36,8 +36,8 @@ def test_the_blind_set_shares_only_common_short_replies_with_training(training):
     assert [t for t in blind & training if len(t.split()) > 6] == []
 
 
-@pytest.mark.parametrize("path", [SAFEGUARDING, BLIND, BLIND2, BLIND3],
-                         ids=["test_set", "blind_set", "blind_set_2", "blind_set_3"])
+@pytest.mark.parametrize("path", [SAFEGUARDING, BLIND, BLIND2, BLIND3, BLIND5],
+                         ids=["test_set", "blind_set", "blind_set_2", "blind_set_3", "blind_set_5"])
 def test_no_safeguarding_test_phrase_is_trained_on(training, path):
     risks, near_misses = safeguarding_phrases(path)
     phrases = {normalised(p) for group in risks.values() for p in group} | {normalised(p) for p in near_misses}
