@@ -159,6 +159,8 @@ def test_a_learned_need_whose_role_is_a_guess_is_dropped(nlp):
     ("i dont want to live in this area anymore, its rough", "suicide_self_harm"),
     ("i cut myself cooking, nothing serious", "suicide_self_harm"),
     ("there's no power to do anything about my landlord", "no_food_or_heating"),
+    ("i want to end things with my boyfriend", "suicide_self_harm"),
+    ("the bridge on the A12 is closed again so I'll be late", "suicide_self_harm"),
 ])
 def test_a_learned_risk_resting_on_an_idiom_is_not_acted_on(nlp, text, risk):
     """DIET and the sentence classifier read words; an idiom in the same sentence means those
@@ -452,3 +454,8 @@ def test_danger_in_other_words_is_a_rule_cue(nlp, text, risk):
 ])
 def test_words_near_those_rules_are_not_danger(nlp, text):
     assert values(parse(nlp, text), "risk") == []
+
+
+def test_a_breakup_does_not_hide_despair_in_the_same_message(nlp):
+    message = parse(nlp, "i want to end things with him and honestly i want to end it all")
+    assert values(message, "risk") == ["suicide_self_harm"]
