@@ -40,8 +40,8 @@ BLIND3 = PROJECT_ROOT / "tests" / "safeguarding" / "blind3.yml"
 # A fourth, whole messages each labelled with its needs and risks (session 5), written from a brief
 # alone. Figures only are printed: its texts stay unread so that it keeps measuring.
 BLIND4 = PROJECT_ROOT / "tests" / "blind4" / "messages.yml"
-# A fifth (session 9): half of an independent writer's danger and calm messages; the other half is
-# training data (data/nlu/independent_voices.yml). Figures only.
+# A fifth (session 9): half of an independent writer's danger and calm messages (the other half
+# was read to write rule cues). Figures only.
 BLIND5 = PROJECT_ROOT / "tests" / "safeguarding" / "blind5.yml"
 
 
@@ -158,7 +158,7 @@ async def message_figures(parser: Parser, path: Path) -> Dict[str, Any]:
     needs: Dict[str, List[int]] = {}
     risks: Dict[str, List[int]] = {}
     calm = alarms = 0
-    sources: Counter = Counter()
+    alarmed: List[Dict[str, Any]] = []
     for message, p in zip(messages, parsed):
         gold_needs, found_needs = set(message.get("needs") or []), needs_of(p)
         for need in gold_needs | found_needs:
@@ -170,7 +170,7 @@ async def message_figures(parser: Parser, path: Path) -> Dict[str, Any]:
         if not gold_risks:
             calm, alarms = calm + 1, alarms + bool(found_risks)
             if found_risks:
-                sources[alarm_source(p)] += 1
+                alarmed.append(p)
     tp, fp, fn = (sum(c[i] for c in needs.values()) for i in range(3))
     found = sum(c[0] for c in risks.values())
     return {
@@ -183,7 +183,7 @@ async def message_figures(parser: Parser, path: Path) -> Dict[str, Any]:
         "risk_recall_by_id": {k: f"{c[0]}/{sum(c)}" for k, c in sorted(risks.items())},
         "false_alarm_rate": round(alarms / calm, 3) if calm else 0.0,
         "false_alarms": f"{alarms} of {calm} messages with no risk",
-        "false_alarms_by_source": dict(sorted(sources.items())),
+        "false_alarms_by_source": by_source(alarmed),
     }
 
 
