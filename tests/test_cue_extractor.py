@@ -459,3 +459,10 @@ def test_words_near_those_rules_are_not_danger(nlp, text):
 def test_a_breakup_does_not_hide_despair_in_the_same_message(nlp):
     message = parse(nlp, "i want to end things with him and honestly i want to end it all")
     assert values(message, "risk") == ["suicide_self_harm"]
+
+
+@pytest.mark.parametrize("text", ["im going to end it with the pills tonight",
+                                  "i will end it with my tablets"])
+def test_ending_it_with_a_means_is_not_a_breakup(nlp, text):
+    message = parse(nlp, text, intent={"name": "risk_suicide_self_harm", "confidence": 0.95})
+    assert values(message, "risk") == ["suicide_self_harm"]
