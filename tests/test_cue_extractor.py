@@ -409,8 +409,9 @@ def test_a_place_to_live_and_a_teenager_on_the_balcony_are_not(nlp, text):
     assert values(parse(nlp, text), "risk") == []
 
 
-# Session 9: danger said in ways a new set of 120 danger messages showed the rules missing. The
-# phrasings here are variants, not that set's texts (it stays a measure: /tmp is not the repo).
+# Session 9: danger said in ways the rules missed in the read half of an independent writer's
+# messages (the other half is tests/safeguarding/blind5.yml). These are variants written for the
+# tests, not that writer's texts.
 @pytest.mark.parametrize("text,risk", [
     ("started cutting again after the letter came", "suicide_self_harm"),
     ("ive been harming myself every night this week", "suicide_self_harm"),
