@@ -109,14 +109,16 @@ def safeguarding_phrases(path: Path = SAFEGUARDING) -> Tuple[Dict[str, List[str]
     return content["risks"], content["near_misses"]
 
 
+LAYERS = {"CueEntityExtractor": "rule cue", "DIETClassifier": "learned intent",
+          "SentenceRiskClassifier": "one sentence"}
+
+
 def alarm_source(parsed: Dict[str, Any]) -> str:
     """Which layer raised the alarm: a rule cue, the learned intent (DIET), or the per-sentence
     classifier; "+"-joined when several did. Counts of these say where to work next without
-    anyone reading an unread set's texts."""
+    anyone reading an unread set's texts. A risk intent with no risk entity is DIET's."""
     extractors = {e.get("extractor") for e in parsed.get("entities", []) if e["entity"] == "risk"}
-    names = {"CueEntityExtractor": "rule cue", "DIETClassifier": "learned intent",
-             "SentenceRiskClassifier": "one sentence"}
-    return " + ".join(sorted(names.get(x, str(x)) for x in extractors)) or "learned intent"
+    return " + ".join(sorted(LAYERS.get(x, str(x)) for x in extractors)) or "learned intent"
 
 
 def by_source(parsed: Iterable[Dict[str, Any]]) -> Dict[str, int]:
@@ -157,7 +159,7 @@ async def message_figures(parser: Parser, path: Path) -> Dict[str, Any]:
     parsed = await parser.parse_all(m["text"] for m in messages)
     needs: Dict[str, List[int]] = {}
     risks: Dict[str, List[int]] = {}
-    calm = alarms = 0
+    calm = 0
     alarmed: List[Dict[str, Any]] = []
     for message, p in zip(messages, parsed):
         gold_needs, found_needs = set(message.get("needs") or []), needs_of(p)
@@ -168,7 +170,7 @@ async def message_figures(parser: Parser, path: Path) -> Dict[str, Any]:
         for risk in gold_risks:
             risks.setdefault(risk, [0, 0])[0 if risk in found_risks else 1] += 1
         if not gold_risks:
-            calm, alarms = calm + 1, alarms + bool(found_risks)
+            calm += 1
             if found_risks:
                 alarmed.append(p)
     tp, fp, fn = (sum(c[i] for c in needs.values()) for i in range(3))
@@ -181,8 +183,8 @@ async def message_figures(parser: Parser, path: Path) -> Dict[str, Any]:
         "need_by_id": {k: f"recall {c[0]}/{c[0] + c[2]}, false {c[1]}" for k, c in sorted(needs.items())},
         "risk_recall": round(found / sum(sum(c) for c in risks.values()), 3) if risks else 1.0,
         "risk_recall_by_id": {k: f"{c[0]}/{sum(c)}" for k, c in sorted(risks.items())},
-        "false_alarm_rate": round(alarms / calm, 3) if calm else 0.0,
-        "false_alarms": f"{alarms} of {calm} messages with no risk",
+        "false_alarm_rate": round(len(alarmed) / calm, 3) if calm else 0.0,
+        "false_alarms": f"{len(alarmed)} of {calm} messages with no risk",
         "false_alarms_by_source": by_source(alarmed),
     }
 
