@@ -9,6 +9,12 @@ entity (the most specific the message names), each valued with the id.
 Safety does not wait on a classifier's confidence: when any risk cue is present, the message's
 intent becomes the intent of the most urgent risk, so the risk rules in data/rules fire in this
 same turn, from domain responses, even if the action server is down.
+
+A learned risk too unsure to act on is not simply dropped: it becomes a `risk_check` entity,
+valued with the risk id, and the conversation action asks the resident about it in plain words
+("Can I check: are you having thoughts of hurting yourself?"), bringing the risk response on a
+yes (actions/risk_check.py). A question costs a calm resident one reply; silence could cost
+much more.
 """
 from __future__ import annotations
 
@@ -44,6 +50,7 @@ from bot.taxonomy import NEED_IDS, PRESENTING_ISSUES, RISK_IDS, risk_intent, ris
 
 NEED = "need"
 RISK = "risk"
+RISK_CHECK = "risk_check"
 PRESENTING = "presenting_issue"
 
 
@@ -57,13 +64,18 @@ class CueEntityExtractor(GraphComponent, EntityExtractorMixin):
             # A learned risk intent at or above this confidence also yields a `risk` entity;
             # below it only the rule cues count. Chosen with `make eval`.
             "intent_risk_threshold": 0.6,
+            # A learned risk intent from this confidence up to `intent_risk_threshold`, with no
+            # risk found, yields a `risk_check` entity: the assistant asks, it does not alarm.
+            "risk_check_threshold": 0.3,
             # DIET tags short spans well but guesses their need (the role) less surely; a role
             # below this confidence is dropped (held-out need F1 0.75 -> 0.81 at 0.6).
             "need_role_threshold": 0.6,
         }
 
     def __init__(self, config: Dict[Text, Any]) -> None:
+        config = {**self.get_default_config(), **config}
         self._intent_risk_threshold = float(config["intent_risk_threshold"])
+        self._risk_check_threshold = float(config["risk_check_threshold"])
         self._need_role_threshold = float(config["need_role_threshold"])
 
     @classmethod
@@ -87,6 +99,7 @@ class CueEntityExtractor(GraphComponent, EntityExtractorMixin):
         intent_risks = self._intent_risk_entities(message, text)
         spans = _cue_spans(message)
         idioms = [(s.start_char, s.end_char) for s in spans if s.label_ == IDIOM]
+        figure_of_speech = bool(idioms) and len(sentences(text)) <= 1
         if idioms:
             # "i'm kicking myself i didnt apply", "my mum will kill me if i'm late": a learned
             # reading of danger in the idiom's own sentence rests on the figure of speech. Rule
@@ -94,12 +107,14 @@ class CueEntityExtractor(GraphComponent, EntityExtractorMixin):
             # another sentence.
             learned = [e for e in learned if e[ENTITY_ATTRIBUTE_TYPE] != RISK
                        or not any(_overlap(e, idiom) for idiom in idioms)]
-            if len(sentences(text)) <= 1:
+            if figure_of_speech:
                 intent_risks = []
         found = self._rule_entities(spans, text) + learned + intent_risks
         entities = _dedupe(found + _needs_behind_risks(found, text))
-        message.set(ENTITIES, entities, add_to_output=True)
         risks = [e[ENTITY_ATTRIBUTE_VALUE] for e in entities if e[ENTITY_ATTRIBUTE_TYPE] == RISK]
+        if not risks and not figure_of_speech:
+            entities += self._risk_check_entities(message, text)
+        message.set(ENTITIES, entities, add_to_output=True)
         if risks:
             self._set_risk_intent(message, min(risks, key=RISK_IDS.index))
         else:
@@ -157,6 +172,27 @@ class CueEntityExtractor(GraphComponent, EntityExtractorMixin):
                 ENTITY_ATTRIBUTE_START: 0,
                 ENTITY_ATTRIBUTE_END: len(text),
                 ENTITY_ATTRIBUTE_CONFIDENCE: confidence,
+                "text": text,
+                EXTRACTOR: "DIETClassifier",
+            }
+        ]
+
+    def _risk_check_entities(self, message: Message, text: Text) -> List[Dict[Text, Any]]:
+        """The likeliest learned risk, when it is too unsure to act on but too likely to let go:
+        one `risk_check` entity for the conversation action to ask about."""
+        unsure = [r for r in message.get(INTENT_RANKING_KEY, [])
+                  if risk_of_intent(r.get(INTENT_NAME_KEY) or "")
+                  and self._risk_check_threshold <= (r.get(PREDICTED_CONFIDENCE_KEY) or 0.0)]
+        if not unsure:
+            return []
+        likeliest = max(unsure, key=lambda r: r.get(PREDICTED_CONFIDENCE_KEY) or 0.0)
+        return [
+            {
+                ENTITY_ATTRIBUTE_TYPE: RISK_CHECK,
+                ENTITY_ATTRIBUTE_VALUE: risk_of_intent(likeliest[INTENT_NAME_KEY]),
+                ENTITY_ATTRIBUTE_START: 0,
+                ENTITY_ATTRIBUTE_END: len(text),
+                ENTITY_ATTRIBUTE_CONFIDENCE: likeliest.get(PREDICTED_CONFIDENCE_KEY),
                 "text": text,
                 EXTRACTOR: "DIETClassifier",
             }

@@ -143,6 +143,29 @@ def test_an_unsure_learned_risk_intent_is_not_acted_on(nlp):
     CueEntityExtractor({"intent_risk_threshold": 0.6, "need_role_threshold": 0.6}).process([message])
     assert values(message, "risk") == []
     assert message.get(INTENT)["name"] == "inform"
+    # not dropped either: the likeliest unsure risk is for the conversation to ask about
+    assert values(message, "risk_check") == ["suicide_self_harm"]
+
+
+@pytest.mark.parametrize("ranking, checked", [
+    ([("inform", 0.5), ("risk_harm_from_others", 0.45), ("risk_child_at_risk", 0.05)], ["harm_from_others"]),
+    ([("inform", 0.75), ("risk_child_at_risk", 0.25)], []),  # too unlikely to ask about
+    ([("risk_no_food_or_heating", 0.9)], []),  # sure: a risk, not a question
+])
+def test_only_an_unsure_but_likely_learned_risk_is_to_be_checked(nlp, ranking, checked):
+    text = "i dont know how much longer i can do this"
+    message = Message(data={TEXT: text})
+    message.set(SPACY_DOCS[TEXT], nlp(text))
+    message.set(INTENT, {"name": ranking[0][0], "confidence": ranking[0][1]})
+    message.set(INTENT_RANKING_KEY, [{"name": n, "confidence": c} for n, c in ranking])
+    CueEntityExtractor({"intent_risk_threshold": 0.65, "risk_check_threshold": 0.3}).process([message])
+    assert values(message, "risk_check") == checked
+    assert bool(values(message, "risk")) == (ranking[0][1] >= 0.65 and ranking[0][0].startswith("risk_"))
+
+
+def test_nothing_is_checked_when_a_rule_cue_found_the_danger(nlp):
+    message = parse(nlp, "i want to kill myself", intent={"name": "risk_harm_from_others", "confidence": 0.5})
+    assert values(message, "risk") == ["suicide_self_harm"] and values(message, "risk_check") == []
 
 
 def test_a_learned_need_whose_role_is_a_guess_is_dropped(nlp):
@@ -171,6 +194,8 @@ def test_a_learned_risk_resting_on_an_idiom_is_not_acted_on(nlp, text, risk):
                     entities=[sentence_risk])
     assert values(message, "risk") == []
     assert not message.get(INTENT)["name"].startswith("risk_")
+    # nor asked about: "i want to end things with my boyfriend" is no question of suicide
+    assert values(message, "risk_check") == []
 
 
 def test_an_idiom_does_not_hide_danger_elsewhere_in_the_message(nlp):
