@@ -4,7 +4,8 @@ The journey (DESIGN.md): welcome and consent; presenting issue; one open questio
 reflection; a few open questions about areas of life not yet mentioned; playback, correctable;
 which need matters most; what they want from the appointment; then booking (actions/booking.py).
 Any question can be skipped; "talk to a person" goes straight to booking; nothing is asked a
-third time. Safety is not here: risk intents are answered by rules before this action runs.
+third time. Safety is not here: risk intents are answered by rules before this action runs; only
+a danger the model is unsure of is asked about here (actions/risk_check.py).
 
 Domain needs: the slots and utter_* responses named below and in actions/booking.py.
 """
@@ -17,7 +18,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import AllSlotsReset, EventType
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions import booking, need, privacy, safeguarding
+from actions import booking, need, privacy, risk_check, safeguarding
 from actions.conversation import SESSION_START, Conversation
 
 logger = logging.getLogger(__name__)
@@ -43,6 +44,9 @@ class ActionConverse(Action):
         intent = turn.message.intent
         if intent == SESSION_START:
             return []  # a channel starting a fresh session: nothing to say until they write
+        checking = turn.slot("pending_risk_check")
+        if checking is not None:
+            turn.set("pending_risk_check", None)  # one reply answers it, or it is let go
         if turn.back_after_a_break:
             if turn.stage == booking.BOOKED:
                 turn.set("returning", True)
@@ -59,10 +63,13 @@ class ActionConverse(Action):
                 delivered = await safeguarding.alert_duty_worker(turn, callback_requested=True)
                 turn.say("utter_callback_confirmed" if delivered else "utter_callback_not_delivered")
             turn.say("utter_carry_on")
-            if turn.stage in (PRESENTING, STORY) and turn.slot("needs"):
-                await reflect_and_explore(turn)  # the message that raised the alarm told the story
-            else:
-                await ask_again(turn)
+            await carry_on(turn)
+        elif checking is not None and (danger := risk_check.means_danger(turn, checking)) is not None:
+            await risk_check.on_answer(turn, checking, danger)
+            if not danger:
+                await carry_on(turn)
+        elif (unsure := risk_check.wanted(turn)) is not None:
+            risk_check.ask(turn, unsure)
         elif intent == "bot_challenge":
             turn.say("utter_bot_challenge")
             await ask_again(turn)
@@ -77,6 +84,14 @@ class ActionConverse(Action):
         else:
             await HANDLERS[turn.stage](turn)
         return turn.events
+
+
+async def carry_on(turn: Conversation) -> None:
+    """Back to the journey after an interruption about safety."""
+    if turn.stage in (PRESENTING, STORY) and turn.slot("needs"):
+        await reflect_and_explore(turn)  # the message that was interrupted told the story
+    else:
+        await ask_again(turn)
 
 
 async def ask_again(turn: Conversation) -> None:
