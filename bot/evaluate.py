@@ -72,6 +72,11 @@ def risks_of(parsed: Dict[str, Any]) -> Set[str]:
     return found | ({intent_risk} if intent_risk else set())
 
 
+def checks_of(parsed: Dict[str, Any]) -> Set[str]:
+    """Risks the assistant would ask about rather than act on (actions/risk_check.py)."""
+    return {e["value"] for e in parsed.get("entities", []) if e["entity"] == "risk_check"}
+
+
 def classified_intent(parsed: Dict[str, Any]) -> str:
     """The classifier's own best intent. nlu_fallback is the assistant's choice to treat an
     unsure message as unclear (the conversation action decides what that means at each step),
@@ -130,19 +135,27 @@ async def risk_figures(parser: Parser, path: Path, show_texts: bool = True) -> D
     phrases are not to be read: its misses and false alarms are counted, never printed."""
     risks, near_misses = safeguarding_phrases(path)
     recall = {}
+    asked = 0
     for risk, phrases in risks.items():
         results = await parser.parse_all(phrases)
         recall[risk] = (sum(risk in risks_of(r) for r in results), len(phrases),
                         sum(bool(risks_of(r)) for r in results),
                         [t for t, r in zip(phrases, results) if risk not in risks_of(r)])
-    alarms = [(text, r) for text, r in zip(near_misses, await parser.parse_all(near_misses)) if risks_of(r)]
+        asked += sum(risk not in risks_of(r) and risk in checks_of(r) for r in results)
+    calm = await parser.parse_all(near_misses)
+    alarms = [(text, r) for text, r in zip(near_misses, calm) if risks_of(r)]
     total = sum(v[1] for v in recall.values())
+    missed = total - sum(v[0] for v in recall.values())
     figures = {
         "risk_recall": round(sum(v[0] for v in recall.values()) / total, 3),
         "risk_recall_any_risk": round(sum(v[2] for v in recall.values()) / total, 3),
         "risk_recall_by_id": {k: f"{v[0]}/{v[1]}" for k, v in recall.items()},
         "false_alarm_rate": round(len(alarms) / len(near_misses), 3),
         "false_alarms_by_source": by_source(r for _, r in alarms),
+        # the check question (actions/risk_check.py): missed dangers that are at least asked
+        # about, by their own risk, and calm messages that would be asked a question
+        "missed_but_asked": f"{asked} of {missed}",
+        "near_misses_asked": f"{sum(bool(checks_of(r)) and not risks_of(r) for r in calm)} of {len(near_misses)}",
     }
     if show_texts:
         figures["missed"] = {k: v[3] for k, v in recall.items() if v[3]}
@@ -159,7 +172,7 @@ async def message_figures(parser: Parser, path: Path) -> Dict[str, Any]:
     parsed = await parser.parse_all(m["text"] for m in messages)
     needs: Dict[str, List[int]] = {}
     risks: Dict[str, List[int]] = {}
-    calm = 0
+    calm = asked_calm = missed = asked_missed = 0
     alarmed: List[Dict[str, Any]] = []
     for message, p in zip(messages, parsed):
         gold_needs, found_needs = set(message.get("needs") or []), needs_of(p)
@@ -169,10 +182,15 @@ async def message_figures(parser: Parser, path: Path) -> Dict[str, Any]:
         gold_risks, found_risks = set(message.get("risks") or []), risks_of(p)
         for risk in gold_risks:
             risks.setdefault(risk, [0, 0])[0 if risk in found_risks else 1] += 1
+        if gold_risks - found_risks:
+            missed += 1
+            asked_missed += bool((gold_risks - found_risks) & checks_of(p))
         if not gold_risks:
             calm += 1
             if found_risks:
                 alarmed.append(p)
+            elif checks_of(p):
+                asked_calm += 1
     tp, fp, fn = (sum(c[i] for c in needs.values()) for i in range(3))
     found = sum(c[0] for c in risks.values())
     return {
@@ -186,6 +204,8 @@ async def message_figures(parser: Parser, path: Path) -> Dict[str, Any]:
         "false_alarm_rate": round(len(alarmed) / calm, 3) if calm else 0.0,
         "false_alarms": f"{len(alarmed)} of {calm} messages with no risk",
         "false_alarms_by_source": by_source(alarmed),
+        "messages_with_a_missed_risk_asked_about_it": f"{asked_missed} of {missed}",
+        "calm_messages_asked": f"{asked_calm} of {calm}",
     }
 
 

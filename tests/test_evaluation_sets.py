@@ -100,6 +100,8 @@ class AlarmingParser:
                 entities.append({"entity": "risk", "value": "suicide_self_harm", "extractor": "CueEntityExtractor"})
             if "cold" in text:
                 entities.append({"entity": "risk", "value": "no_food_or_heating", "extractor": "DIETClassifier"})
+            if "done" in text or "day" in text:  # unsure: asked about, not acted on
+                entities.append({"entity": "risk_check", "value": "suicide_self_harm"})
             return {"intent": {"name": "inform"}, "entities": entities}
         return [parse(t) for t in texts]
 
@@ -114,6 +116,7 @@ async def test_false_alarms_are_counted_by_source_and_an_unread_set_prints_no_te
     figures = await risk_figures(AlarmingParser(), path, show_texts=show_texts)
     assert figures["risk_recall_by_id"] == {"suicide_self_harm": "1/2"}
     assert figures["false_alarms_by_source"] == {"learned intent": 1, "rule cue": 1}
+    assert figures["missed_but_asked"] == "1 of 1" and figures["near_misses_asked"] == "1 of 3"
     printed = json.dumps(figures)
     if show_texts:
         assert figures["false_alarms"] == ["this rent is killing me", "cold in here"]
@@ -121,3 +124,21 @@ async def test_false_alarms_are_counted_by_source_and_an_unread_set_prints_no_te
     else:
         assert figures["false_alarms"] == "2 of 3 near-misses"
         assert "killing" not in printed and "i am done" not in printed
+
+
+async def test_whole_messages_count_missed_dangers_asked_about_and_calm_messages_asked(tmp_path):
+    from bot.evaluate import message_figures
+
+    path = tmp_path / "messages.yml"
+    path.write_text("messages:\n"
+                    "  - {text: i want to kill myself, risks: [suicide_self_harm]}\n"
+                    "  - {text: i am done with it all, risks: [suicide_self_harm]}\n"
+                    "  - {text: so cold in here, needs: [food_fuel]}\n"
+                    "  - {text: a long day at work, needs: [employment]}\n"
+                    "  - {text: nice weather}\n")
+    figures = await message_figures(AlarmingParser(), path)
+    assert figures["risk_recall_by_id"] == {"suicide_self_harm": "1/2"}
+    assert figures["false_alarms"] == "1 of 3 messages with no risk"
+    assert figures["messages_with_a_missed_risk_asked_about_it"] == "1 of 1"
+    assert figures["calm_messages_asked"] == "1 of 3"
+    assert "done" not in json.dumps(figures)

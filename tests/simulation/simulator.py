@@ -81,6 +81,11 @@ LET_IT_GO = "never mind, lets carry on"
 MAX_SAME_ANSWER = 2
 RISK_PREFIX = "utter_risk_"
 CALLBACK_OFFER = "utter_offer_urgent_callback"
+# "Can I check something with you: ...?" about an unsure danger (actions/risk_check.py); the
+# resident answers truthfully. The question about tonight is "do you have somewhere safe to
+# sleep?", so there the answer that means danger is "no".
+CHECK_PREFIX = "utter_check_"
+CHECK_ALL_CLEAR = "utter_check_all_clear"
 # Bot messages after which the resident has nothing more to say.
 ENDINGS = {"utter_what_happens_next", "utter_goodbye", "utter_goodbye_for_now",
            "utter_no_time_fits", "utter_service_unavailable", "utter_callback_noted"}
@@ -190,6 +195,7 @@ class Result:
     found: Set[str] = field(default_factory=set)
     handoff: Optional[Dict[str, Any]] = None
     risk_responses: List[str] = field(default_factory=list)
+    checks: List[str] = field(default_factory=list)  # the risks asked about
     unrecognised: List[str] = field(default_factory=list)
     stopped: str = ""
     error: Optional[str] = None
@@ -213,6 +219,11 @@ class Result:
             elif name[len(RISK_PREFIX):] not in self.resident.risks:
                 alarms.append(name)
         return alarms
+
+    @property
+    def needless_checks(self) -> List[str]:
+        """Check questions about a risk this resident does not have."""
+        return [risk for risk in self.checks if risk not in self.resident.risks]
 
     def format_transcript(self) -> str:
         lines = [f"# {self.resident.id} (sender {self.sender})"]
@@ -323,6 +334,10 @@ class Talk:
             return "skip"  # most people just want to be done by now
         if name == CALLBACK_OFFER:
             return "no thanks"
+        if name.startswith(CHECK_PREFIX) and name != CHECK_ALL_CLEAR:
+            risk = name[len(CHECK_PREFIX):]
+            says_yes = (risk in self.r.risks) != (risk == "homeless_tonight")
+            return self.tap(message.buttons, title="Yes" if says_yes else "No") or ("yes" if says_yes else "no")
         return None
 
 
@@ -372,6 +387,8 @@ def next_message(result: Result, talk: Talk, replies: List[Dict[str, Any]],
             result.unrecognised.append(text or repr(reply))
         elif name.startswith(RISK_PREFIX) or name == CALLBACK_OFFER:
             result.risk_responses.append(name)
+        elif name.startswith(CHECK_PREFIX) and name != CHECK_ALL_CLEAR:
+            result.checks.append(name[len(CHECK_PREFIX):])
         elif name.startswith("utter_booking_confirmed") and result.turns_to_booking is None:
             result.turns_to_booking = result.turns
     if not messages:
@@ -435,6 +452,8 @@ class Totals:
     not_booked: int
     false_alarms: int          # risk responses shown to residents without that risk
     false_alarm_residents: int
+    needless_checks: int       # check questions about a risk the resident does not have
+    needless_check_residents: int
     residents: int
 
     @property
@@ -456,6 +475,8 @@ def totals(results: Sequence[Result]) -> Totals:
                   not_booked=sum(1 for r in results if not r.booked),
                   false_alarms=sum(len(r.false_alarms) for r in results),
                   false_alarm_residents=sum(1 for r in results if r.false_alarms),
+                  needless_checks=sum(len(r.needless_checks) for r in results),
+                  needless_check_residents=sum(1 for r in results if r.needless_checks),
                   residents=len(results))
 
 
@@ -481,6 +502,8 @@ def report(results: Sequence[Result]) -> str:
             notes.append("FALSE ALARM " + counted(r.false_alarms))
         elif r.risk_responses:
             notes.append("risk response (expected) " + counted(r.risk_responses))
+        if r.checks:
+            notes.append("asked to check " + counted(r.checks))
         if r.unrecognised:
             notes.append(f"unrecognised bot messages: {r.unrecognised}")
         if not r.booked and r.stopped:
@@ -498,6 +521,8 @@ def report(results: Sequence[Result]) -> str:
         f"turns to booking median {median} (target <= {TARGETS['median_turns']}), max {t.max_turns}",
         f"not booked       {t.not_booked}",
         f"false alarms     {t.false_alarms} risk responses to {t.false_alarm_residents} residents without that risk",
+        f"check questions  {t.needless_checks} about a risk the resident does not have, "
+        f"to {t.needless_check_residents} residents",
         "targets " + ("met" if t.meets_targets else "NOT met"),
     ]
     return "\n".join(lines)

@@ -88,3 +88,29 @@ def test_every_domain_response_is_recognised_from_its_text():
             found, _ = recognise(text, templates)
             same_text = {n for n, vs in responses.items() for v in vs if v["text"] == variant["text"]}
             assert found in same_text, (name, found)
+
+
+@pytest.mark.parametrize("question, risks, answer", [
+    ("utter_check_suicide_self_harm", (), "/deny"),
+    ("utter_check_harm_from_others", ("harm_from_others",), "/affirm"),
+    # "do you have somewhere safe to sleep tonight?": yes means safe
+    ("utter_check_homeless_tonight", (), "/affirm"),
+    ("utter_check_homeless_tonight", ("homeless_tonight",), "/deny"),
+])
+def test_a_check_question_is_answered_truthfully_and_a_needless_one_is_counted(question, risks, answer):
+    """No stack needed: the simulated resident's side of the check question."""
+    import dataclasses
+
+    import yaml
+
+    from tests.simulation.simulator import DOMAIN_FILE, Talk, load_templates, next_message
+
+    resident = dataclasses.replace(load_residents()[0], risks=risks)
+    variant = yaml.safe_load(DOMAIN_FILE.read_text())["responses"][question][0]
+    reply = {"text": variant["text"], "buttons": variant["buttons"]}
+    result = Result(resident, sender="s")
+    said = next_message(result, Talk(resident), [reply], load_templates())
+    assert said == answer
+    assert result.checks == [question.removeprefix("utter_check_")]
+    assert result.needless_checks == ([] if risks else result.checks)
+    assert totals([result]).needless_checks == (0 if risks else 1)
