@@ -30,6 +30,25 @@ async def test_a_risk_in_the_middle_of_the_questions_is_met_at_once_then_we_carr
     assert stored["urgent"] is True and "suicide_self_harm" in stored["risks"]
 
 
+async def test_an_unsure_danger_is_asked_about_and_a_yes_is_met_like_any_danger(stack: Stack):
+    sender = f"resident-{uuid.uuid4().hex[:8]}"
+    await start_story(stack, sender)
+    # Which words a retrained model is unsure about changes with every train, so the unsure
+    # reading comes as Rasa's intent-and-entity payload; the cue extractor's side of it is in
+    # tests/test_cue_extractor.py, its figures on the blind sets in `make eval`.
+    asked = await say(stack, sender, '/inform{"risk_check": "suicide_self_harm"}')
+    assert "thoughts of hurting yourself" in texts(asked)
+    assert not any(h["urgent"] for h in await handoffs(stack, sender))  # nothing raised on a guess
+
+    replies = await say(stack, sender, button(asked, "Yes"))
+    assert "116 123" in texts(replies) and "call you back today" in texts(replies)
+    stored = (await handoffs(stack, sender))[0]
+    assert stored["urgent"] is True and stored["risks"] == ["suicide_self_harm"]
+
+    carry_on = await say(stack, sender, button(replies, "Yes, please call me"))
+    assert "duty worker to call you back today" in texts(carry_on) and "carry on" in texts(carry_on)
+
+
 async def test_a_risk_in_the_middle_of_booking_is_met_at_once(stack: Stack):
     sender = f"resident-{uuid.uuid4().hex[:8]}"
     await reach_the_times(stack, sender)
