@@ -44,7 +44,7 @@ from rasa.shared.nlu.constants import (
 )
 from rasa.shared.nlu.training_data.message import Message
 
-from bot.pipeline import IDIOM, NOW, PAST, SPANS_KEY, VETO
+from bot.pipeline import IDIOM, NOW, PAST, SHELTERED, SPANS_KEY, VETO
 from bot.sentence_risk import sentence_bounds, sentences
 from bot.taxonomy import NEED_IDS, PRESENTING_ISSUES, RISK_IDS, risk_intent, risk_of_intent
 
@@ -124,12 +124,18 @@ class CueEntityExtractor(GraphComponent, EntityExtractorMixin):
     def _rule_entities(spans: List[Any], text: Text) -> List[Dict[Text, Any]]:
         vetoed: Set[int] = {i for s in spans if s.label_ in (VETO, IDIOM) for i in range(s.start, s.end)}
         in_the_past = _sentences_in_the_past(text, spans)
+        labels = {s.label_ for s in spans}
+        # "changed the locks while i was at work, i'm staying at my sister's": no night without a
+        # bed, unless the message also says now ("...but she says i have to go tonight")
+        somewhere_to_stay = SHELTERED in labels and NOW not in labels
         entities = []
         for span in sorted(spans, key=lambda s: s.start_char):
             if span.label_ == RISK and vetoed.intersection(range(span.start, span.end)):
                 continue  # a near-miss such as "this rent is killing me lol"
             if span.label_ == RISK and any(a <= span.start_char < b for a, b in in_the_past):
                 continue  # "took an overdose when i was 19, i'm 34 now with two kids"
+            if span.label_ == RISK and span.id_ == "homeless_tonight" and somewhere_to_stay:
+                continue
             if (span.label_, span.id_) not in _VALID:
                 continue
             entities.append(

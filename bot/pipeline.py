@@ -32,7 +32,10 @@ IDIOM = "idiom"
 # the sentence also says now ("again", "still", "tonight"): see CueEntityExtractor.
 PAST = "past"
 NOW = "now"
-MARKERS = (VETO, IDIOM, PAST, NOW)
+# Somewhere to stay for now ("i'm staying at my sister's"): the message's homeless_tonight rule
+# cues are not acted on unless it also says now (see CueEntityExtractor).
+SHELTERED = "sheltered"
+MARKERS = (VETO, IDIOM, PAST, NOW, SHELTERED)
 PIPELINE_NAME = "en_triage"
 
 

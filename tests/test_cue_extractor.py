@@ -492,3 +492,36 @@ def test_a_breakup_does_not_hide_despair_in_the_same_message(nlp):
 def test_ending_it_with_a_means_is_not_a_breakup(nlp, text):
     message = parse(nlp, text, intent={"name": "risk_suicide_self_harm", "confidence": 0.95})
     assert values(message, "risk") == ["suicide_self_harm"]
+
+
+# session 10: calm training examples that a risk rule fired on whatever DIET said
+@pytest.mark.parametrize("text", [
+    "the landlord changed the locks while i was at work, i'm staying at my sister's for now",
+    "landlord locked me out last month, been at my cousin's since",
+    "he changed the lock without any notice, my mum's put us up for a few weeks",
+    "my landlord changed the locks and kept my deposit, i'm at a friend's till i find somewhere",
+    "they kicked us out in june, we've been staying with my brother and his wife",
+    "got locked out of my flat by the agent, ive got somewhere to stay but all my stuff is in there",
+    "my 14 yr old is alone in his room gaming every evening, normal teenager stuff",
+    "my 16 year old is home alone after college till i finish work at 6, she's very sensible",
+    "our teenager is alone most afternoons, is that allowed?",
+    "they changed the locks on the bin store so now we all need a fob lol",
+])
+def test_somewhere_to_stay_a_teenager_alone_or_a_bin_store_is_no_danger_tonight(nlp, text):
+    assert values(parse(nlp, text), "risk") == []
+
+
+@pytest.mark.parametrize("text, risk", [
+    ("the landlord changed the locks and i have nowhere to sleep tonight", "homeless_tonight"),
+    ("i was staying with my aunt but she threw me out", "homeless_tonight"),
+    ("im staying at my mates but he kicked me out today", "homeless_tonight"),
+    ("my mum can't put us up anymore and the landlord changed the locks on us", "homeless_tonight"),
+    ("i've got somewhere to stay next week but tonight i'm sleeping in my car", "homeless_tonight"),
+    ("they changed the locks on me", "homeless_tonight"),
+    ("my 4 year old is home alone", "child_at_risk"),
+    ("my 15 year old has gone missing", "child_at_risk"),
+    ("my 14 yr old hasnt come home", "child_at_risk"),
+    ("my teenager is being hit by his stepdad", "child_at_risk"),
+])
+def test_danger_beside_those_words_still_stands(nlp, text, risk):
+    assert risk in values(parse(nlp, text), "risk")
