@@ -105,15 +105,17 @@ class CueEntityExtractor(GraphComponent, EntityExtractorMixin):
             # reading of danger in the idiom's own sentence rests on the figure of speech. Rule
             # cues elsewhere in the message still stand, and so does a learned risk found in
             # another sentence.
-            learned = [e for e in learned if e[ENTITY_ATTRIBUTE_TYPE] != RISK
+            learned = [e for e in learned if e[ENTITY_ATTRIBUTE_TYPE] not in (RISK, RISK_CHECK)
                        or not any(_overlap(e, idiom) for idiom in idioms)]
             if figure_of_speech:
                 intent_risks = []
         found = self._rule_entities(spans, text) + learned + intent_risks
         entities = _dedupe(found + _needs_behind_risks(found, text))
         risks = [e[ENTITY_ATTRIBUTE_VALUE] for e in entities if e[ENTITY_ATTRIBUTE_TYPE] == RISK]
-        if not risks and not figure_of_speech:
-            entities += self._risk_check_entities(message, text)
+        # at most one question, and none when danger is already found or the words are figurative
+        checks = [] if risks or figure_of_speech else self._risk_check_entities(message, text) + [
+            e for e in entities if e[ENTITY_ATTRIBUTE_TYPE] == RISK_CHECK]
+        entities = [e for e in entities if e[ENTITY_ATTRIBUTE_TYPE] != RISK_CHECK] + checks[:1]
         message.set(ENTITIES, entities, add_to_output=True)
         if risks:
             self._set_risk_intent(message, min(risks, key=RISK_IDS.index))

@@ -9,7 +9,8 @@ one part is clearly danger. CueEntityExtractor, next in the pipeline, then lets 
 the intent, so the risk rules answer in the same turn.
 
 Single-sentence messages are left to DIET and the rule cues: this only adds what a whole-message
-reading can miss, so it cannot take a risk away.
+reading can miss, so it cannot take a risk away. A part that scores as danger, but not clearly,
+gives a `risk_check` entity instead: the conversation asks about it (actions/risk_check.py).
 """
 from __future__ import annotations
 
@@ -91,6 +92,8 @@ class SentenceRiskClassifier(GraphComponent, EntityExtractorMixin):
         return {
             # a part must score at least this for its risk (config.yml says how it was chosen)
             "threshold": 0.9,
+            # from this score up to `threshold`, the part's risk is asked about, not acted on
+            "check_threshold": 0.6,
             # messages with fewer parts than this are DIET's alone
             "min_parts": 2,
             "C": 5.0,
@@ -143,10 +146,11 @@ class SentenceRiskClassifier(GraphComponent, EntityExtractorMixin):
         scores = self._model.predict_proba([text[s:e] for s, e in spans])[:, risks]
         part, column = divmod(int(scores.argmax()), scores.shape[1])  # the surest part and risk
         p = float(scores[part, column])
-        if p < float(self._config["threshold"]):
+        if p < float(self._config.get("check_threshold", self._config["threshold"])):
             return None
+        kind = "risk" if p >= float(self._config["threshold"]) else "risk_check"
         label, (start, end) = self._model.classes_[risks[column]], spans[part]
-        return {ENTITY_ATTRIBUTE_TYPE: "risk", ENTITY_ATTRIBUTE_VALUE: label,
+        return {ENTITY_ATTRIBUTE_TYPE: kind, ENTITY_ATTRIBUTE_VALUE: label,
                 ENTITY_ATTRIBUTE_START: start, ENTITY_ATTRIBUTE_END: end,
                 ENTITY_ATTRIBUTE_CONFIDENCE: p, "text": text[start:end],
                 EXTRACTOR: "SentenceRiskClassifier"}

@@ -525,3 +525,13 @@ def test_somewhere_to_stay_a_teenager_alone_or_a_bin_store_is_no_danger_tonight(
 ])
 def test_danger_beside_those_words_still_stands(nlp, text, risk):
     assert risk in values(parse(nlp, text), "risk")
+
+
+def test_one_question_at_most_and_none_beside_a_danger_found(nlp):
+    sentence_check = {"entity": "risk_check", "value": "harm_from_others", "start": 0, "end": 10,
+                      "confidence": 0.7, "extractor": "SentenceRiskClassifier"}
+    message = parse(nlp, "things are hard at home. i owe on the gas", entities=[sentence_check],
+                    intent={"name": "risk_no_food_or_heating", "confidence": 0.4})
+    assert values(message, "risk_check") == ["no_food_or_heating"]  # the whole message's reading first
+    message = parse(nlp, "things are hard at home. he hits me", entities=[sentence_check])
+    assert values(message, "risk") == ["harm_from_others"] and values(message, "risk_check") == []

@@ -68,3 +68,17 @@ def test_an_ordinary_long_message_raises_nothing(classifier, text):
 
 def test_a_single_sentence_is_left_to_the_whole_message_classifier(classifier):
     assert risks(classifier, "we are sleeping on the street tonight") == []
+
+
+def test_a_part_that_is_danger_but_not_clearly_is_to_be_asked_about(classifier):
+    """Between `check_threshold` and `threshold` the part's risk becomes a `risk_check` entity."""
+    text = ("I need help with my council tax, I owe about 600. Honestly I don't want to be alive "
+            "anymore. Also can someone look at my PIP form")
+    unsure = SentenceRiskClassifier({**SentenceRiskClassifier.get_default_config(), "threshold": 1.01,
+                                     "check_threshold": 0.5}, classifier._storage, classifier._resource,
+                                    classifier._model)
+    message = Message(data={TEXT: text})
+    unsure.process([message])
+    assert [(e["entity"], e["value"]) for e in message.get(ENTITIES)] == [("risk_check", "suicide_self_harm")]
+    assert [(value, part.strip()) for value, part in risks(classifier, text)] == [
+        ("suicide_self_harm", "Honestly I don't want to be alive anymore")]  # sure at 0.9: acted on
