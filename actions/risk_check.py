@@ -36,8 +36,8 @@ DANGER_ON_NO = frozenset({"homeless_tonight"})
 # Short answers are read here as well as by the classifier: a one-word "ye" or "nah" must not be
 # lost to an unsure intent. An unsure answer ("sometimes", "not sure") counts as danger: the
 # response it brings gives lines to call, which costs nothing to someone who is safe.
-_YES = re.compile(r"^\W*(?:yes|yeah|yea|yep|yup|ye|yh|ya|y|aye|i am|i do|i have|it is|he is|she is|"
-                  r"they are|correct)\b", re.I)
+# ("i have" or "he is" are left to the classifier: "i have food", "he is fine" are no yes)
+_YES = re.compile(r"^\W*(?:yes|yeah|yea|yep|yup|ye|yh|ya|y|aye|i am|i do|correct)\b", re.I)
 _NO = re.compile(r"^\W*(?:no|nah|nope|na|n|nobody|no one|never|not really|not at all|"
                  r"definitely not)\b", re.I)
 _SAFE = re.compile(r"\b(?:i'?m|i am|we'?re|we are|all) (?:ok|okay|fine|safe|good|alright|sorted)\b", re.I)

@@ -10,8 +10,9 @@ Safety does not wait on a classifier's confidence: when any risk cue is present,
 intent becomes the intent of the most urgent risk, so the risk rules in data/rules fire in this
 same turn, from domain responses, even if the action server is down.
 
-A learned risk too unsure to act on is not simply dropped: it becomes a `risk_check` entity,
-valued with the risk id, and the conversation action asks the resident about it in plain words
+A learned risk too unsure to act on (DIET's intent, or SentenceRiskClassifier's reading of one
+part of a long message) is not simply dropped: it becomes one `risk_check` entity, valued with
+the risk id, and the conversation action asks the resident about it in plain words
 ("Can I check: are you having thoughts of hurting yourself?"), bringing the risk response on a
 yes (actions/risk_check.py). A question costs a calm resident one reply; silence could cost
 much more.
