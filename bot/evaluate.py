@@ -1,9 +1,10 @@
 """Evaluate the trained model on data it never saw (make eval).
 
 Prints intent F1 and `need` entity F1 on tests/nlu_holdout/ and tests/nlu_blind/, risk recall
-and false-alarm rate on the safeguarding test set and three blind sets, and both on a fourth
-blind set of whole messages. Nothing here is used in training (tests/test_evaluation_sets.py
-checks).
+and false-alarm rate on the safeguarding test set and the first, second, third and fifth blind
+sets, and both on the fourth blind set of whole messages; on each, how many missed dangers and
+calm messages would get a check question instead (actions/risk_check.py). Nothing here is used
+in training (tests/test_evaluation_sets.py checks).
 
     python -m bot.evaluate [MODEL]
 """
