@@ -93,7 +93,4 @@ async def on_answer(turn: Conversation, risk: str, danger: bool) -> None:
         return
     turn.say(f"utter_risk_{risk}")
     turn.say(safeguarding.CALLBACK_OFFER)
-    risks = list(turn.slot("risks") or [])
-    if risk not in risks:
-        turn.set("risks", risks + [risk])
-    await safeguarding.alert_duty_worker(turn, callback_requested=False)
+    await safeguarding.raise_urgent(turn, [risk])

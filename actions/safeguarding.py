@@ -26,12 +26,18 @@ class ActionRaiseUrgent(Action):
                   domain: Dict[str, Any]) -> List[EventType]:
         turn = Conversation(dispatcher, tracker)
         turn.absorb()
-        risks = list(turn.slot("risks") or [])
-        new = [r for r in turn.message.risks if r not in risks]
-        if new:
-            turn.set("risks", risks + new)
-        await alert_duty_worker(turn, callback_requested=False)
+        await raise_urgent(turn, turn.message.risks)
         return turn.events
+
+
+async def raise_urgent(turn: Conversation, risks: List[str]) -> bool:
+    """Keep these risks with the conversation's others and tell the duty worker. False if the
+    handoff service could not be reached."""
+    known = list(turn.slot("risks") or [])
+    new = [r for r in risks if r not in known]
+    if new:
+        turn.set("risks", known + new)
+    return await alert_duty_worker(turn, callback_requested=False)
 
 
 async def alert_duty_worker(turn: Conversation, callback_requested: bool) -> bool:

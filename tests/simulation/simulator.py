@@ -46,6 +46,7 @@ import aiohttp
 import yaml
 
 from actions.need import AREA_WORDS, AREAS, SHORT_LABELS
+from actions.risk_check import DANGER_ON_NO, QUESTIONS
 
 ROOT = Path(__file__).resolve().parents[2]
 RESIDENTS_FILE = Path(__file__).with_name("residents.yml")
@@ -81,11 +82,9 @@ LET_IT_GO = "never mind, lets carry on"
 MAX_SAME_ANSWER = 2
 RISK_PREFIX = "utter_risk_"
 CALLBACK_OFFER = "utter_offer_urgent_callback"
-# "Can I check something with you: ...?" about an unsure danger (actions/risk_check.py); the
-# resident answers truthfully. The question about tonight is "do you have somewhere safe to
-# sleep?", so there the answer that means danger is "no".
-CHECK_PREFIX = "utter_check_"
-CHECK_ALL_CLEAR = "utter_check_all_clear"
+# "Can I check something with you: ...?" about an unsure danger (actions/risk_check.py), by
+# response name: the resident answers truthfully
+RISK_OF_CHECK = {question: risk for risk, question in QUESTIONS.items()}
 # Bot messages after which the resident has nothing more to say.
 ENDINGS = {"utter_what_happens_next", "utter_goodbye", "utter_goodbye_for_now",
            "utter_no_time_fits", "utter_service_unavailable", "utter_callback_noted"}
@@ -334,9 +333,9 @@ class Talk:
             return "skip"  # most people just want to be done by now
         if name == CALLBACK_OFFER:
             return "no thanks"
-        if name.startswith(CHECK_PREFIX) and name != CHECK_ALL_CLEAR:
-            risk = name[len(CHECK_PREFIX):]
-            says_yes = (risk in self.r.risks) != (risk == "homeless_tonight")
+        if name in RISK_OF_CHECK:
+            risk = RISK_OF_CHECK[name]
+            says_yes = (risk in self.r.risks) != (risk in DANGER_ON_NO)
             return self.tap(message.buttons, title="Yes" if says_yes else "No") or ("yes" if says_yes else "no")
         return None
 
@@ -387,8 +386,8 @@ def next_message(result: Result, talk: Talk, replies: List[Dict[str, Any]],
             result.unrecognised.append(text or repr(reply))
         elif name.startswith(RISK_PREFIX) or name == CALLBACK_OFFER:
             result.risk_responses.append(name)
-        elif name.startswith(CHECK_PREFIX) and name != CHECK_ALL_CLEAR:
-            result.checks.append(name[len(CHECK_PREFIX):])
+        elif name in RISK_OF_CHECK:
+            result.checks.append(RISK_OF_CHECK[name])
         elif name.startswith("utter_booking_confirmed") and result.turns_to_booking is None:
             result.turns_to_booking = result.turns
     if not messages:
