@@ -79,6 +79,9 @@ def test_the_most_urgent_of_several_risks_leads(nlp):
     ("slept rough years ago and im sleeping rough again tonight", "homeless_tonight"),
     # a past time in another sentence leaves this one alone
     ("we had no electric back in 2021. now the meter has no credit", "no_food_or_heating"),
+    # a story on the news brought back to now; a bad patch that is going on
+    ("saw a thing on the news and i want to kill myself tonight", "suicide_self_harm"),
+    ("going through a bad patch, been self harming", "suicide_self_harm"),
 ])
 def test_clear_danger_is_a_rule_cue_whatever_the_classifier_said(nlp, text, risk):
     message = parse(nlp, text, intent={"name": "inform", "confidence": 0.99})
@@ -104,7 +107,12 @@ def test_clear_danger_is_a_rule_cue_whatever_the_classifier_said(nlp, text, risk
                                   "i burnt my hand on the iron",
                                   "the warrant date was ages ago and it got suspended",
                                   "my mum threatens to kick me out one day lol",
-                                  "the hostel asked me this morning about my benefits"])
+                                  "the hostel asked me this morning about my benefits",
+                                  # session 11
+                                  "my nan is going to kill me when she finds out i lost my keys",
+                                  "went through a rough patch with self harm in my twenties, doing great now",
+                                  "watched a documentary about people sleeping rough",
+                                  "saw on the news a family with no heating ended up in hospital"])
 def test_near_misses_raise_no_risk(nlp, text):
     message = parse(nlp, text)
     assert values(message, "risk") == []
