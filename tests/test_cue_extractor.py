@@ -79,9 +79,11 @@ def test_the_most_urgent_of_several_risks_leads(nlp):
     ("slept rough years ago and im sleeping rough again tonight", "homeless_tonight"),
     # a past time in another sentence leaves this one alone
     ("we had no electric back in 2021. now the meter has no credit", "no_food_or_heating"),
-    # a story on the news brought back to now; a bad patch that is going on
+    # a story on the news brought back to now; a bad time or the telly beside danger now
     ("saw a thing on the news and i want to kill myself tonight", "suicide_self_harm"),
     ("going through a bad patch, been self harming", "suicide_self_harm"),
+    ("i've had a terrible year and i want to kill myself", "suicide_self_harm"),
+    ("he hits me when the football is on tv", "harm_from_others"),
 ])
 def test_clear_danger_is_a_rule_cue_whatever_the_classifier_said(nlp, text, risk):
     message = parse(nlp, text, intent={"name": "inform", "confidence": 0.99})
@@ -110,7 +112,6 @@ def test_clear_danger_is_a_rule_cue_whatever_the_classifier_said(nlp, text, risk
                                   "the hostel asked me this morning about my benefits",
                                   # session 11
                                   "my nan is going to kill me when she finds out i lost my keys",
-                                  "went through a rough patch with self harm in my twenties, doing great now",
                                   "watched a documentary about people sleeping rough",
                                   "saw on the news a family with no heating ended up in hospital"])
 def test_near_misses_raise_no_risk(nlp, text):
