@@ -176,11 +176,12 @@ async def test_serve_runs_jobs_in_the_background(aiohttp_client: Any, settings: 
 
     settings = dataclasses.replace(settings, jobs_poll_seconds=0.05)
     await aiohttp_client(create_app(settings, run_jobs=True))
-    [job_id] = await add_jobs(db, 1, kind="notify_urgent")
+    # enqueued whole, in one transaction: the running app may claim a job the moment it is
+    # committed (CI once caught it between an insert and a later payload update)
     async with db.begin() as session:
-        found = await session.get(Job, job_id)
-        assert found is not None
-        found.payload = {"handoff_id": 1, "worker_id": 1}
+        await enqueue(session, "notify_urgent", {"handoff_id": 1, "worker_id": 1})
+    async with db() as session:
+        job_id = await session.scalar(select(Job.id).where(Job.kind == "notify_urgent"))
     for _ in range(100):
         if (await job(db, job_id)).status == "done":
             break
