@@ -26,7 +26,7 @@ TRAINING_SETTINGS = ("SPACY_MODEL_PATH", "SERVICE_PHONE", "COUNCIL_EMERGENCY_HOU
                      "COUNCIL_CHILDREN_LINE", "COUNCIL_SUPPORT_LINE")
 
 
-MODEL_MODULES = ("cue_extractor.py", "diet.py", "ensemble.py", "presenting_issue.py", "sentence_risk.py", "sentences.py", "taxonomy.py")
+MODEL_MODULES = ("cue_extractor.py", "ensemble.py", "presenting_issue.py", "sentence_risk.py", "sentences.py", "taxonomy.py")
 
 
 def training_inputs() -> List[Path]:

@@ -84,7 +84,6 @@ def test_the_most_urgent_of_several_risks_leads(nlp):
     ("going through a bad patch, been self harming", "suicide_self_harm"),
     ("i've had a terrible year and i want to kill myself", "suicide_self_harm"),
     ("he hits me when the football is on tv", "harm_from_others"),
-    ("i cant do this anymore, its the end for me", "suicide_self_harm"),
 ])
 def test_clear_danger_is_a_rule_cue_whatever_the_classifier_said(nlp, text, risk):
     message = parse(nlp, text, intent={"name": "inform", "confidence": 0.99})
