@@ -13,10 +13,12 @@ from handoff.jobs import Fail, JobRunner, Retry, backoff, cancel_pending, enqueu
 from handoff.models import Job, utcnow
 
 
-async def add_jobs(db: Any, count: int, kind: str = "test", **kwargs: Any) -> list[int]:
+async def add_jobs(db: Any, count: int, kind: str = "test", payload: dict[str, Any] | None = None,
+                   **kwargs: Any) -> list[int]:
+    """Enqueue `count` jobs, whole, in one transaction (a running app may claim one at once)."""
     async with db.begin() as session:
         for n in range(count):
-            await enqueue(session, kind, {"n": n}, **kwargs)
+            await enqueue(session, kind, payload or {"n": n}, **kwargs)
     async with db() as session:
         return list((await session.scalars(select(Job.id).where(Job.kind == kind).order_by(Job.id))).all())
 
@@ -176,12 +178,9 @@ async def test_serve_runs_jobs_in_the_background(aiohttp_client: Any, settings: 
 
     settings = dataclasses.replace(settings, jobs_poll_seconds=0.05)
     await aiohttp_client(create_app(settings, run_jobs=True))
-    # enqueued whole, in one transaction: the running app may claim a job the moment it is
-    # committed (CI once caught it between an insert and a later payload update)
-    async with db.begin() as session:
-        await enqueue(session, "notify_urgent", {"handoff_id": 1, "worker_id": 1})
-    async with db() as session:
-        job_id = await session.scalar(select(Job.id).where(Job.kind == "notify_urgent"))
+    # the payload goes in with the job: the running app claims a job the moment it is committed
+    # (CI once caught it between an insert and a later payload update)
+    [job_id] = await add_jobs(db, 1, kind="notify_urgent", payload={"handoff_id": 1, "worker_id": 1})
     for _ in range(100):
         if (await job(db, job_id)).status == "done":
             break
