@@ -15,12 +15,23 @@ import logging
 from typing import Any, Dict, List
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import EventType
+from rasa_sdk.events import ActionExecuted, EventType
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import booking, slot
 
 logger = logging.getLogger(__name__)
+
+
+def then_listen() -> List[EventType]:
+    """The reminder's events: a listen, whether the reminder was sent or not.
+
+    Rasa's execute endpoint runs this one action and stops; it does not listen afterwards. Every
+    rule (the risk rules too) begins from a listen, so without one the resident's next message
+    would match no rule, and RulePolicy's fallback would predict action_converse again after
+    itself: ten replies, Rasa's circuit breaker, and the same again on every later message.
+    """
+    return [ActionExecuted("action_listen")]
 
 
 def safe_to_send(tracker: Tracker) -> bool:
@@ -43,10 +54,10 @@ class ActionRemind(Action):
         if not start or dt.datetime.fromisoformat(start) <= dt.datetime.now(dt.timezone.utc):
             # cancelled here, erased, or already past: a wrong reminder is worse than none
             logger.info("reminder not sent: no upcoming booking in this conversation")
-            return []
+            return then_listen()
         if not safe_to_send(tracker):
             logger.info("reminder not sent: the resident asked not to be texted")
-            return []
+            return then_listen()
         worker = booking.first_name(booked)
         when = slot.when(start, booking.tz())
         dispatcher.utter_message(
@@ -54,7 +65,7 @@ class ActionRemind(Action):
             appointment_mode=booking.MODE_WORDS.get(booked.get("mode") or "", "phone"),
             json_message={"whatsapp_template": {"kind": "reminder", "parameters": [worker, when]}},
         )
-        return []
+        return then_listen()
 
 
 class ActionRemindTwoHours(ActionRemind):

@@ -20,6 +20,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions import booking, need, privacy, risk_check, safeguarding
 from actions.conversation import SESSION_START, Conversation
+from bot.taxonomy import risk_of_intent
 
 logger = logging.getLogger(__name__)
 
@@ -44,6 +45,15 @@ class ActionConverse(Action):
         intent = turn.message.intent
         if intent == SESSION_START:
             return []  # a channel starting a fresh session: nothing to say until they write
+        if risk_of_intent(intent or ""):
+            # The rules answer danger before this action runs. They did not: the message came
+            # after an action run from outside with no listen between, where no rule matches and
+            # the policy's fallback lands here. Answer it as the rules would.
+            turn.say(f"utter_{intent}")
+            turn.say(safeguarding.CALLBACK_OFFER)
+            turn.absorb()
+            await safeguarding.raise_urgent(turn, turn.message.risks)
+            return turn.events
         checking = turn.slot("pending_risk_check")
         if checking is not None:
             turn.set("pending_risk_check", None)  # one reply answers it, or it is let go

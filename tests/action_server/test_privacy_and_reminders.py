@@ -83,7 +83,9 @@ async def run_reminder(action, slots):
 async def test_a_due_reminder_names_the_worker_time_and_way_and_carries_the_template():
     messages, events = await run_reminder(ActionRemind(), {"booking": FUTURE})
     [message] = messages
-    assert message["response"] == "utter_reminder_day_before" and events == []
+    assert message["response"] == "utter_reminder_day_before"
+    assert events == [{"event": "action", "name": "action_listen", "policy": None, "confidence": None,
+                       "timestamp": None}]  # else the next message matches no rule (then_listen)
     assert message["worker_name"] == "Amina" and message["appointment_mode"] == "phone"
     assert message["appointment_time"] == "Tuesday 24 November at 10:00"
     assert message["custom"] == {"whatsapp_template": {
@@ -103,5 +105,6 @@ async def test_two_hours_before_has_its_own_action_and_words():
                                              "safe_contact": "Do not text"}},
 ])
 async def test_no_reminder_for_a_stale_booking_or_when_texting_is_unsafe(slots):
-    messages, _ = await run_reminder(ActionRemind(), slots)
+    messages, events = await run_reminder(ActionRemind(), slots)
     assert messages == []
+    assert [e["name"] for e in events if e["event"] == "action"] == ["action_listen"]

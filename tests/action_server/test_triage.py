@@ -195,6 +195,15 @@ async def test_the_urgent_action_records_the_risk_and_alerts_without_speaking(ha
     assert slot_values(events)["handoff_id"] == "55"
 
 
+@pytest.mark.parametrize("risk", ["suicide_self_harm", "homeless_tonight"])
+async def test_danger_that_reaches_the_conversation_action_is_answered_as_the_rules_would(handoff, risk):
+    # normally the risk rules answer first; after an action run from outside with no listen
+    # between, no rule matches and the policy's fallback brings the message here
+    said, _, slots = await converse(tracker("...", f"risk_{risk}", STORY, [{"entity": "risk", "value": risk}]))
+    assert said == [f"utter_risk_{risk}", "utter_offer_urgent_callback"]
+    assert slots["risks"] == [risk] and handoff.sent("/api/v1/urgent")[0]["risks"] == [risk]
+
+
 async def test_back_after_a_break_is_offered_to_carry_on_where_they_left_off(handoff):
     paused = {**PLAYBACK, "triage_stage": "resume", "paused_stage": "explore", "asking_area": "work"}
     said, messages, _ = await converse(tracker("hello?", "greet", paused))

@@ -45,16 +45,20 @@ async def eventually(check, seconds: float = 20.0):
 async def move_a_week_later(stack: Stack, sender: str) -> int:
     """The first slot offered may be less than a day away (on a Sunday, or late on a weekday), when
     rightly no day-before reminder is made. The same slot a week later always has one; the worker's
-    weekly hours repeat in London time, so step a week there."""
+    weekly hours repeat in London time, so step a week there (or more weeks, if another test's
+    resident was moved there first)."""
     [handoff] = await handoffs(stack, sender)
     booking_id, start = handoff["booking_id"], dt.datetime.fromisoformat(handoff["appointment"]["start"])
     london = ZoneInfo("Europe/London")
-    later = (start.astimezone(london) + dt.timedelta(days=7)).astimezone(dt.timezone.utc)
     async with handoff_api(stack) as http:
-        async with http.post(f"{stack.url('handoff')}/api/v1/bookings/{booking_id}/move",
-                             json={"start": later.isoformat()}) as response:
-            assert response.status == 200, await response.text()
-    return booking_id
+        for weeks in range(1, 6):
+            later = (start.astimezone(london) + dt.timedelta(days=7 * weeks)).astimezone(dt.timezone.utc)
+            async with http.post(f"{stack.url('handoff')}/api/v1/bookings/{booking_id}/move",
+                                 json={"start": later.isoformat()}) as response:
+                if response.status != 409:
+                    assert response.status == 200, await response.text()
+                    return booking_id
+    raise AssertionError("no free slot at this time in the next five weeks")
 
 
 def make_day_before_reminder_due(stack: Stack, booking_id: int) -> int:
@@ -71,8 +75,8 @@ def make_day_before_reminder_due(stack: Stack, booking_id: int) -> int:
         engine.dispose()
 
 
-async def test_the_day_before_reminder_reaches_the_conversation(stack: Stack):
-    sender = f"resident-{uuid.uuid4().hex[:8]}"
+async def remind_the_day_before(stack: Stack, sender: str) -> str:
+    """Book, then let the handoff service's job send the day-before reminder; the worker's name."""
     worker = await book(stack, sender)
     booking_id = await move_a_week_later(stack, sender)
     assert make_day_before_reminder_due(stack, booking_id) == 1
@@ -83,9 +87,35 @@ async def test_the_day_before_reminder_reaches_the_conversation(stack: Stack):
 
     [reminder] = await eventually(reminded)
     assert f"you're seeing {worker} tomorrow" in reminder and "cancel" in reminder
+    return worker
+
+
+def said_once(replies: List[Dict[str, Any]]) -> List[str]:
+    """The reply's texts, checking none is sent twice: after the reminder (run through Rasa's execute
+    endpoint, which does not listen) a missing listen once made every reply repeat ten times."""
+    said = [r.get("text", "") for r in replies]
+    assert len(said) == len(set(said)), said
+    return said
+
+
+async def test_the_day_before_reminder_reaches_the_conversation(stack: Stack):
+    sender = f"resident-{uuid.uuid4().hex[:8]}"
+    await remind_the_day_before(stack, sender)
     # the resident answers the reminder in plain words, and the conversation knows what they mean
     replies = await say(stack, sender, "I can't make it")
-    assert "change the time, or cancel it" in texts(replies)
+    assert "change the time, or cancel it" in " ".join(said_once(replies))
+    assert said_once(await say(stack, sender, "change the time please"))  # and it goes on
+
+
+async def test_danger_in_answer_to_a_reminder_is_met_by_the_rules(stack: Stack):
+    sender = f"resident-{uuid.uuid4().hex[:8]}"
+    await remind_the_day_before(stack, sender)
+    replies = said_once(await say(stack, sender, "i dont want to be here anymore, ive got pills saved up"))
+    assert any("116 123" in text for text in replies), replies  # Samaritans
+    # from the rule, not the conversation action: it would come with the action server down too
+    actions = [e["name"] for e in await tracker_events(stack, sender) if e.get("event") == "action"]
+    assert actions[-4:] == ["utter_risk_suicide_self_harm", "utter_offer_urgent_callback",
+                            "action_raise_urgent", "action_listen"], actions[-6:]
 
 
 async def test_delete_my_data_erases_the_handoff_and_the_conversation(stack: Stack):
