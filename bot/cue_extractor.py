@@ -45,7 +45,7 @@ from rasa.shared.nlu.constants import (
 )
 from rasa.shared.nlu.training_data.message import Message
 
-from bot.pipeline import IDIOM, NOW, PAST, SHELTERED, SPANS_KEY, VETO
+from bot.pipeline import IDIOM, NOW, PAST, SAFE, SHELTERED, SPANS_KEY, VETO
 from bot.sentence_risk import sentence_bounds, sentences
 from bot.taxonomy import NEED_IDS, PRESENTING_ISSUES, RISK_IDS, risk_intent, risk_of_intent
 
@@ -110,6 +110,12 @@ class CueEntityExtractor(GraphComponent, EntityExtractorMixin):
                        or not any(_overlap(e, idiom) for idiom in idioms)]
             if figure_of_speech:
                 intent_risks = []
+        if _said_to_be_safe(spans, text):
+            # "my sister's in a refuge now and she's safe": a learned reading of danger from
+            # someone or of a child at risk becomes a question, not a crisis response
+            learned, intent_risks = (
+                [_as_check(e) if e[ENTITY_ATTRIBUTE_TYPE] == RISK and e[ENTITY_ATTRIBUTE_VALUE] in SAFE_ASKS
+                 else e for e in entities] for entities in (learned, intent_risks))
         found = self._rule_entities(spans, text) + learned + intent_risks
         entities = _dedupe(found + _needs_behind_risks(found, text))
         risks = [e[ENTITY_ATTRIBUTE_VALUE] for e in entities if e[ENTITY_ATTRIBUTE_TYPE] == RISK]
@@ -279,6 +285,25 @@ def _sentences_in_the_past(text: Text, spans: List[Any]) -> List[tuple]:
         return any(s.label_ == label and a <= s.start_char < b for s in spans)
 
     return [(a, b) for a, b in sentence_bounds(text) if has(PAST, a, b) and not has(NOW, a, b)]
+
+
+# The learned risks that "she's safe" turns into a question; the others (suicide, a night without
+# a bed, bailiffs, no food) are not undone by someone being safe.
+SAFE_ASKS = ("harm_from_others", "child_at_risk")
+# "safe" then words that take it back: "i'm safe for now but he knows where i live", "we're safe?"
+_SAFE_TAKEN_BACK = re.compile(r"^\W*(?:for now|for the moment|at the moment|right now|but|until|till|unless|\?)", re.I)
+
+
+def _said_to_be_safe(spans: List[Any], text: Text) -> bool:
+    """A `safe` marker ("she's safe") with no now-word in the message and nothing after it that
+    takes it back."""
+    if any(s.label_ == NOW for s in spans):
+        return False
+    return any(s.label_ == SAFE and not _SAFE_TAKEN_BACK.match(text[s.end_char:]) for s in spans)
+
+
+def _as_check(entity: Dict[Text, Any]) -> Dict[Text, Any]:
+    return {**entity, ENTITY_ATTRIBUTE_TYPE: RISK_CHECK}
 
 
 def _overlap(entity: Dict[Text, Any], span: tuple) -> bool:

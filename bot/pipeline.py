@@ -35,7 +35,11 @@ NOW = "now"
 # Somewhere to stay for now ("i'm staying at my sister's"): the message's homeless_tonight rule
 # cues are not acted on unless it also says now (see CueEntityExtractor).
 SHELTERED = "sheltered"
-MARKERS = (VETO, IDIOM, PAST, NOW, SHELTERED)
+# Someone said to be safe now ("my sister's in a refuge now and she's safe"): a learned reading of
+# danger from someone, or of a child at risk, is asked about rather than acted on (see
+# CueEntityExtractor). Rule cues still stand.
+SAFE = "safe"
+MARKERS = (VETO, IDIOM, PAST, NOW, SHELTERED, SAFE)
 PIPELINE_NAME = "en_triage"
 
 

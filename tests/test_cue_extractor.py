@@ -221,6 +221,40 @@ def test_an_idiom_does_not_hide_danger_elsewhere_in_the_message(nlp):
     assert message.get(INTENT)["name"] == "risk_suicide_self_harm"
 
 
+@pytest.mark.parametrize("text, risk", [
+    ("my sister's in a refuge now and she's safe", "harm_from_others"),
+    ("the kids are safe with my nan, it's the rent i need help with", "child_at_risk"),
+    ("we're safe now, he got a restraining order and moved away", "harm_from_others"),
+    ("im safe and well, just need help with the benefits forms", "harm_from_others"),
+])
+def test_someone_said_to_be_safe_turns_a_learned_danger_into_a_question(nlp, text, risk):
+    message = parse(nlp, text, intent={"name": f"risk_{risk}", "confidence": 0.9},
+                    entities=[{"entity": "risk", "value": risk, "start": 0, "end": len(text),
+                               "confidence": 0.95, "extractor": "SentenceRiskClassifier"}])
+    assert values(message, "risk") == [] and not message.get(INTENT)["name"].startswith("risk_")
+    assert values(message, "risk_check") == [risk]  # asked, not let go
+
+
+@pytest.mark.parametrize("text, risk", [
+    ("we're safe for now but i'm scared he'll come back", "harm_from_others"),
+    ("she is safe until he gets out of prison next month", "harm_from_others"),
+    ("i'm not safe here", "harm_from_others"),
+    ("she's safe at the moment but he keeps turning up", "harm_from_others"),
+    ("we're safe? he's still got a key", "harm_from_others"),
+    ("the kids are safe but i've taken all my tablets", "suicide_self_harm"),  # not undone by safe
+])
+def test_safe_taken_back_or_about_another_danger_leaves_the_learned_reading(nlp, text, risk):
+    message = parse(nlp, text, intent={"name": f"risk_{risk}", "confidence": 0.9},
+                    entities=[{"entity": "risk", "value": risk, "start": 0, "end": len(text),
+                               "confidence": 0.95, "extractor": "SentenceRiskClassifier"}])
+    assert risk in values(message, "risk")
+
+
+def test_safe_does_not_hide_a_rule_cue(nlp):
+    message = parse(nlp, "she's safe. he's outside the door shouting he'll kill me")
+    assert values(message, "risk") == ["harm_from_others"]
+
+
 @pytest.mark.parametrize("text, need", [
     ("got let go in january, nothing since", "employment"),
     ("only getting 12 hrs a week, i need more hours", "employment"),
