@@ -84,6 +84,20 @@ def test_the_most_urgent_of_several_risks_leads(nlp):
     ("going through a bad patch, been self harming", "suicide_self_harm"),
     ("i've had a terrible year and i want to kill myself", "suicide_self_harm"),
     ("he hits me when the football is on tv", "harm_from_others"),
+    # session 13: a word between who and what, and more ways of saying it
+    ("my partner also kicks me when the money runs out", "harm_from_others"),
+    ("her stepdad sometimes hits her when he's drunk", "child_at_risk"),
+    ("i have nowhere else to sleep", "homeless_tonight"),
+    ("we havent eaten properly in three days", "no_food_or_heating"),
+    ("i havent eaten a meal since monday", "no_food_or_heating"),
+    ("lately i keep thinking about just never waking up", "suicide_self_harm"),
+    ("i just want to go to sleep forever", "suicide_self_harm"),
+    ("thought about drinking the bleach under the sink", "suicide_self_harm"),
+    ("ive been cutting on my thighs again", "suicide_self_harm"),
+    ("my 14 year old keeps cutting herself", "suicide_self_harm"),
+    ("been stockpiling my tablets for a while", "suicide_self_harm"),
+    ("he beat our 4 year old last night", "child_at_risk"),
+    ("they want to take my daughter abroad for fgm", "child_at_risk"),
 ])
 def test_clear_danger_is_a_rule_cue_whatever_the_classifier_said(nlp, text, risk):
     message = parse(nlp, text, intent={"name": "inform", "confidence": 0.99})
@@ -113,7 +127,19 @@ def test_clear_danger_is_a_rule_cue_whatever_the_classifier_said(nlp, text, risk
                                   # session 11
                                   "my nan is going to kill me when she finds out i lost my keys",
                                   "watched a documentary about people sleeping rough",
-                                  "saw on the news a family with no heating ended up in hospital"])
+                                  "saw on the news a family with no heating ended up in hospital",
+                                  # session 13
+                                  "he also helps with the kids at the weekend",
+                                  "she still takes the kids to school, its the rent",
+                                  "i have nowhere else to turn for advice about the debt",
+                                  "we havent eaten out in months, money is that tight",
+                                  "the bleach is kept up high where the kids cant reach",
+                                  "i hope i dont wake up late for my appointment",
+                                  "i was cutting my hair at home to save money",
+                                  "been saving up all my money for the deposit",
+                                  "the leaflet about fgm at the gp was interesting",
+                                  "is there a refuge for female survivors near stratford",
+                                  "im cutting back on heating to save money"])
 def test_near_misses_raise_no_risk(nlp, text):
     message = parse(nlp, text)
     assert values(message, "risk") == []
