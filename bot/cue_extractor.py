@@ -113,9 +113,7 @@ class CueEntityExtractor(GraphComponent, EntityExtractorMixin):
         if _said_to_be_safe(spans, text):
             # "my sister's in a refuge now and she's safe": a learned reading of danger from
             # someone or of a child at risk becomes a question, not a crisis response
-            learned, intent_risks = (
-                [_as_check(e) if e[ENTITY_ATTRIBUTE_TYPE] == RISK and e[ENTITY_ATTRIBUTE_VALUE] in SAFE_ASKS
-                 else e for e in entities] for entities in (learned, intent_risks))
+            learned, intent_risks = _safe_asks(learned), _safe_asks(intent_risks)
         found = self._rule_entities(spans, text) + learned + intent_risks
         entities = _dedupe(found + _needs_behind_risks(found, text))
         risks = [e[ENTITY_ATTRIBUTE_VALUE] for e in entities if e[ENTITY_ATTRIBUTE_TYPE] == RISK]
@@ -302,8 +300,11 @@ def _said_to_be_safe(spans: List[Any], text: Text) -> bool:
     return any(s.label_ == SAFE and not _SAFE_TAKEN_BACK.match(text[s.end_char:]) for s in spans)
 
 
-def _as_check(entity: Dict[Text, Any]) -> Dict[Text, Any]:
-    return {**entity, ENTITY_ATTRIBUTE_TYPE: RISK_CHECK}
+def _safe_asks(entities: List[Dict[Text, Any]]) -> List[Dict[Text, Any]]:
+    """These entities with each learned risk of SAFE_ASKS made a question (`risk_check`)."""
+    return [{**e, ENTITY_ATTRIBUTE_TYPE: RISK_CHECK}
+            if e[ENTITY_ATTRIBUTE_TYPE] == RISK and e[ENTITY_ATTRIBUTE_VALUE] in SAFE_ASKS else e
+            for e in entities]
 
 
 def _overlap(entity: Dict[Text, Any], span: tuple) -> bool:

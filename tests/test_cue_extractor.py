@@ -247,6 +247,13 @@ def test_an_idiom_does_not_hide_danger_elsewhere_in_the_message(nlp):
     assert message.get(INTENT)["name"] == "risk_suicide_self_harm"
 
 
+def read_as_danger(nlp, text: str, risk: str) -> Message:
+    """The message as DIET's intent and the sentence classifier would both read it: `risk`, confidently."""
+    return parse(nlp, text, intent={"name": f"risk_{risk}", "confidence": 0.9},
+                 entities=[{"entity": "risk", "value": risk, "start": 0, "end": len(text),
+                            "confidence": 0.95, "extractor": "SentenceRiskClassifier"}])
+
+
 @pytest.mark.parametrize("text, risk", [
     ("my sister's in a refuge now and she's safe", "harm_from_others"),
     ("the kids are safe with my nan, it's the rent i need help with", "child_at_risk"),
@@ -254,9 +261,7 @@ def test_an_idiom_does_not_hide_danger_elsewhere_in_the_message(nlp):
     ("im safe and well, just need help with the benefits forms", "harm_from_others"),
 ])
 def test_someone_said_to_be_safe_turns_a_learned_danger_into_a_question(nlp, text, risk):
-    message = parse(nlp, text, intent={"name": f"risk_{risk}", "confidence": 0.9},
-                    entities=[{"entity": "risk", "value": risk, "start": 0, "end": len(text),
-                               "confidence": 0.95, "extractor": "SentenceRiskClassifier"}])
+    message = read_as_danger(nlp, text, risk)
     assert values(message, "risk") == [] and not message.get(INTENT)["name"].startswith("risk_")
     assert values(message, "risk_check") == [risk]  # asked, not let go
 
@@ -270,9 +275,7 @@ def test_someone_said_to_be_safe_turns_a_learned_danger_into_a_question(nlp, tex
     ("the kids are safe but i've taken all my tablets", "suicide_self_harm"),  # not undone by safe
 ])
 def test_safe_taken_back_or_about_another_danger_leaves_the_learned_reading(nlp, text, risk):
-    message = parse(nlp, text, intent={"name": f"risk_{risk}", "confidence": 0.9},
-                    entities=[{"entity": "risk", "value": risk, "start": 0, "end": len(text),
-                               "confidence": 0.95, "extractor": "SentenceRiskClassifier"}])
+    message = read_as_danger(nlp, text, risk)
     assert risk in values(message, "risk")
 
 
